@@ -1,0 +1,62 @@
+/**
+ * The API-key store interface: one interface in core, implemented by the memory store (tests),
+ * `@restguard/store-sqlite` (embedded default) and `@restguard/store-postgres` (many instances).
+ * A store keeps hashes only, never a key. Lookup is by hash through an index, never a scan.
+ * OWNER: api-key helper (may refine; keep the CLI helper informed through this file's docs).
+ */
+
+/** A stored API key. `hash` and `hashScheme` never leave the server. */
+export interface ApiKeyRecord {
+  /** Opaque id, e.g. `key_01J…` (safe to show, used by the CLI). */
+  id: string;
+  name: string;
+  /** Display prefix, e.g. `rg_live_Ab3x`: the key's prefix plus its first characters. */
+  prefix: string;
+  /** base64url hash of the whole key under `hashScheme`. */
+  hash: string;
+  /** Versioned scheme: `sha256` or `hmac-sha256:<pepperId>`. */
+  hashScheme: string;
+  permissions: string[];
+  /** Owner / principal subject behind the key, if any. */
+  subject: string | null;
+  metadata: Record<string, unknown>;
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  /** Rotation links. */
+  rotatedFromId: string | null;
+  rotatedToId: string | null;
+}
+
+/** A change another process made, pushed to subscribers so caches drop it (LISTEN/NOTIFY, polling). */
+export interface ApiKeyStoreChange {
+  /** The record that changed (revoked, rotated, deleted). */
+  id: string;
+  /** Its hash, when known, so a cache keyed by hash can drop it without a lookup. */
+  hash?: string;
+}
+
+/** What every API-key store implements. */
+export interface ApiKeyStore {
+  /** Creates or upgrades the schema (versioned migrations). Idempotent. */
+  migrate(): Promise<void>;
+  insert(record: ApiKeyRecord): Promise<void>;
+  findByHash(hash: string): Promise<ApiKeyRecord | null>;
+  findById(id: string): Promise<ApiKeyRecord | null>;
+  list(options?: { includeRevoked?: boolean }): Promise<ApiKeyRecord[]>;
+  /** Sets `revokedAt` (once); false when no such key. Notifies subscribers. */
+  revoke(id: string, at: Date): Promise<boolean>;
+  /**
+   * Atomically: inserts `next` (with `rotatedFromId = oldId`), links the old record
+   * (`rotatedToId = next.id`) and caps its `expiresAt` at `graceUntil`. Notifies subscribers.
+   */
+  rotate(oldId: string, next: ApiKeyRecord, graceUntil: Date): Promise<void>;
+  /** Batch write-behind of `lastUsedAt`. */
+  touch(entries: ReadonlyArray<{ id: string; lastUsedAt: Date }>): Promise<void>;
+  /** Re-hashes a record under a new scheme (pepper introduced or rotated). */
+  rehash(id: string, hash: string, hashScheme: string): Promise<void>;
+  /** Changes made by other processes (or this one). Returns an unsubscribe function. */
+  subscribe(listener: (change: ApiKeyStoreChange) => void): () => void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,91 @@
+/**
+ * Credential extraction, RFC 6750 §2: the `Authorization` header (scheme case-insensitive), an API
+ * key in `X-API-Key`, or a session cookie. Exactly one credential per request (§2: "MUST NOT use more
+ * than one method"); tokens in the query string are refused (RFC 9700 §2.4.2; RFC 6750 §2.3 is not
+ * supported); oversized credentials are refused before any cryptography.
+ */
+import { RequestInvalidError } from './errors.js';
+import type { AuthRequest } from './request.js';
+
+/** Where a credential was found. */
+export type CredentialSource = 'authorization' | 'x-api-key' | 'query' | 'cookie';
+
+/** One credential, as presented. */
+export interface Credential {
+  readonly source: CredentialSource;
+  /** The raw credential (token or key). Never log it. */
+  readonly value: string;
+}
+
+/** Query parameters that carry credentials and are therefore refused. */
+const QUERY_CREDENTIALS = ['access_token', 'api_key', 'apikey'];
+/** RFC 6750 §2.1 b64token (also covers restguard API keys). */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/** Default cap on a credential's length (bytes of the header value). */
+export const DEFAULT_MAX_CREDENTIAL_LENGTH = 8192;
+
+/**
+ * True when the URL's query string carries a credential parameter.
+ * @example
+ * queryCarriesCredential('/api?access_token=x'); // true
+ */
+export function queryCarriesCredential(url: string): boolean {
+  const q = url.indexOf('?');
+  if (q < 0) return false;
+  const params = new URLSearchParams(url.slice(q + 1));
+  return QUERY_CREDENTIALS.some((name) => params.has(name));
+}
+
+/**
+ * Finds the request's single header credential (bearer or API key), or null when there is none.
+ * Throws {@link RequestInvalidError} for two credentials, a token in the query string, an unsupported
+ * scheme, a malformed or an oversized value. Session cookies are looked at by the guard afterwards.
+ * @example
+ * const credential = extractCredential(request); // { source: 'authorization', value: 'eyJ…' }
+ */
+export function extractCredential(
+  request: AuthRequest,
+  maxLength: number = DEFAULT_MAX_CREDENTIAL_LENGTH,
+): Credential | null {
+  if (queryCarriesCredential(request.url)) {
+    throw new RequestInvalidError('Credentials in the query string are refused; send them in a header.');
+  }
+  const authorization = request.headers('authorization');
+  const apiKey = request.headers('x-api-key');
+  if (authorization.length + apiKey.length > 1) {
+    throw new RequestInvalidError('The request carries more than one credential.');
+  }
+  if (apiKey.length === 1) return { source: 'x-api-key', value: checkValue(apiKey[0]!.trim(), maxLength) };
+  if (authorization.length === 0) return null;
+  const header = authorization[0]!;
+  if (header.length > maxLength + 16) throw new RequestInvalidError('The credential is too large.');
+  const match = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(?: +(.*))?$/.exec(header.trim());
+  if (!match || match[1]!.toLowerCase() !== 'bearer') {
+    throw new RequestInvalidError('Unsupported authorization scheme; use Bearer.');
+  }
+  return { source: 'authorization', value: checkValue(match[2] ?? '', maxLength) };
+}
+
+function checkValue(value: string, maxLength: number): string {
+  if (value.length > maxLength) throw new RequestInvalidError('The credential is too large.');
+  // A comma means two headers joined by the platform (b64token has no comma), or garbage.
+  if (value.includes(',')) throw new RequestInvalidError('The request carries more than one credential.');
+  if (!B64TOKEN.test(value)) throw new RequestInvalidError('The credential is malformed.');
+  return value;
+}
+
+/**
+ * The value of one cookie from the `Cookie` header(s), or undefined.
+ * @example
+ * readCookie(request, '__Host-restguard'); // 'v1.…'
+ */
+export function readCookie(request: AuthRequest, name: string): string | undefined {
+  for (const header of request.headers('cookie')) {
+    for (const part of header.split(';')) {
+      const eq = part.indexOf('=');
+      if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,240 @@
+/**
+ * restguard's closed set of errors, and the one table that turns each into an HTTP answer:
+ * a status, an RFC 6750 §3 `WWW-Authenticate` challenge and an RFC 9457 problem+json body.
+ *
+ * Adapters never pick a status code: they call {@link toChallenge} and write what it returns.
+ * Error descriptions are restguard's own fixed sentences; a message from jose, a credential or a
+ * stack trace never reaches a client.
+ */
+
+/** Every error code restguard can raise. `switch (err.code)` narrows to the subclass. */
+export type RestguardErrorCode =
+  | 'ERR_CREDENTIALS_MISSING'
+  | 'ERR_REQUEST_INVALID'
+  | 'ERR_TOKEN_INVALID'
+  | 'ERR_TOKEN_EXPIRED'
+  | 'ERR_SCOPE_INSUFFICIENT'
+  | 'ERR_API_KEY_INVALID'
+  | 'ERR_HTTPS_REQUIRED'
+  | 'ERR_CSRF_REJECTED'
+  | 'ERR_UNAVAILABLE'
+  | 'ERR_CONFIG_INVALID';
+
+const marker = Symbol.for('restguard.error');
+
+/** Base class of every restguard error. Test with {@link isRestguardError}, not `instanceof`. */
+export abstract class RestguardError extends Error {
+  abstract readonly code: RestguardErrorCode;
+  readonly [marker] = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * True for any restguard error, even one from another copy of the package.
+ * @example
+ * try { await guard.authenticate(request) } catch (err) { if (isRestguardError(err)) console.log(err.code) }
+ */
+export function isRestguardError(value: unknown): value is AnyRestguardError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[marker] === true;
+}
+
+/** No credential at all: 401 with a bare `Bearer realm=…` challenge. */
+export class CredentialsMissingError extends RestguardError {
+  readonly code = 'ERR_CREDENTIALS_MISSING' as const;
+  constructor(message = 'No credential was presented.', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+/** A malformed request (two credentials, a token in the query string, an oversized header): 400. */
+export class RequestInvalidError extends RestguardError {
+  readonly code = 'ERR_REQUEST_INVALID' as const;
+}
+/** A token that is not valid (signature, issuer, audience, type, claims): 401 `invalid_token`. */
+export class TokenInvalidError extends RestguardError {
+  readonly code = 'ERR_TOKEN_INVALID' as const;
+  constructor(message = 'The access token is not valid.', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+/** A token past its `exp`: 401 `invalid_token`. */
+export class TokenExpiredError extends RestguardError {
+  readonly code = 'ERR_TOKEN_EXPIRED' as const;
+  constructor(message = 'The access token has expired.', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+/** A valid credential without the scopes/permissions the route needs: 403 `insufficient_scope`. */
+export class ScopeInsufficientError extends RestguardError {
+  readonly code = 'ERR_SCOPE_INSUFFICIENT' as const;
+  /** The scopes the route needs, as they appear in the challenge's `scope` attribute. */
+  readonly requiredScopes: readonly string[];
+  constructor(requiredScopes: readonly string[], message?: string, options?: { cause?: unknown }) {
+    super(message ?? `The credential lacks the required scope: ${requiredScopes.join(' ')}.`, options);
+    this.requiredScopes = requiredScopes;
+  }
+}
+/** An API key that is malformed, unknown, expired or revoked: 401 `invalid_token`. */
+export class ApiKeyInvalidError extends RestguardError {
+  readonly code = 'ERR_API_KEY_INVALID' as const;
+  constructor(message = 'The API key is not valid.', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+/** A credential sent over plain HTTP, or a request that must use HTTPS: 403 `https_required`. */
+export class HttpsRequiredError extends RestguardError {
+  readonly code = 'ERR_HTTPS_REQUIRED' as const;
+  constructor(message = 'This API accepts credentials over HTTPS only.', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+/** A state-changing request authenticated by a session cookie from another origin: 403. */
+export class CsrfRejectedError extends RestguardError {
+  readonly code = 'ERR_CSRF_REJECTED' as const;
+  constructor(message = 'Cross-site request refused.', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+/** Verification infrastructure (JWKS, discovery, introspection, key store) unreachable: 503. */
+export class UnavailableError extends RestguardError {
+  readonly code = 'ERR_UNAVAILABLE' as const;
+  /** Seconds a client should wait before retrying (`Retry-After`). */
+  readonly retryAfterSeconds: number;
+  constructor(message = 'Authentication is temporarily unavailable.', options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super(message, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? 5;
+  }
+}
+/** Invalid options, thrown at start-up. Never sent to a client (it would map to a 500). */
+export class ConfigInvalidError extends RestguardError {
+  readonly code = 'ERR_CONFIG_INVALID' as const;
+}
+
+/** The union of every concrete restguard error. */
+export type AnyRestguardError =
+  | CredentialsMissingError
+  | RequestInvalidError
+  | TokenInvalidError
+  | TokenExpiredError
+  | ScopeInsufficientError
+  | ApiKeyInvalidError
+  | HttpsRequiredError
+  | CsrfRejectedError
+  | UnavailableError
+  | ConfigInvalidError;
+
+/** An HTTP answer that an adapter writes out verbatim. */
+export interface HttpAnswer {
+  status: number;
+  /** Lower-case header names. An array value is sent as repeated headers (`set-cookie`). */
+  headers: Record<string, string | string[]>;
+  /** The body, already serialised (problem+json, HTML or empty). */
+  body: string;
+}
+
+/** Options that shape every challenge. */
+export interface ChallengeOptions {
+  /** The `realm` of the `WWW-Authenticate` challenge. Default `restguard`. */
+  realm?: string;
+  /** RFC 9728 §5.1: URL of the protected-resource metadata, sent as `resource_metadata`. */
+  resourceMetadataUrl?: string;
+}
+
+interface Row {
+  status: number;
+  /** RFC 6750 §3.1 error code, or undefined for the bare challenge. */
+  error?: string;
+  title: string;
+  /** Whether a `WWW-Authenticate: Bearer` challenge goes out. */
+  challenge: boolean;
+}
+
+/** The single table: code → status, RFC 6750 error and problem title. */
+const table: Record<RestguardErrorCode, Row> = {
+  ERR_CREDENTIALS_MISSING: { status: 401, title: 'Authentication required', challenge: true },
+  ERR_REQUEST_INVALID: { status: 400, error: 'invalid_request', title: 'Invalid request', challenge: true },
+  ERR_TOKEN_INVALID: { status: 401, error: 'invalid_token', title: 'Invalid token', challenge: true },
+  ERR_TOKEN_EXPIRED: { status: 401, error: 'invalid_token', title: 'Token expired', challenge: true },
+  ERR_SCOPE_INSUFFICIENT: { status: 403, error: 'insufficient_scope', title: 'Insufficient scope', challenge: true },
+  ERR_API_KEY_INVALID: { status: 401, error: 'invalid_token', title: 'Invalid API key', challenge: true },
+  ERR_HTTPS_REQUIRED: { status: 403, error: 'https_required', title: 'HTTPS required', challenge: false },
+  ERR_CSRF_REJECTED: { status: 403, error: 'csrf_rejected', title: 'Cross-site request refused', challenge: false },
+  ERR_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable', title: 'Service unavailable', challenge: false },
+  ERR_CONFIG_INVALID: { status: 500, title: 'Internal server error', challenge: false },
+};
+
+/** The media type of every error body. */
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Quotes a value for an RFC 7235 auth-param (quoted-string): escapes `\` and `"`, drops controls. */
+function quote(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters on purpose
+  return `"${value.replace(/[\u0000-\u001f\u007f]/g, '').replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/**
+ * Builds the `WWW-Authenticate` value for a Bearer challenge (RFC 6750 §3).
+ * @example
+ * bearerChallenge({ realm: 'api' }, 'invalid_token', 'The access token has expired.')
+ * // 'Bearer realm="api", error="invalid_token", error_description="The access token has expired."'
+ */
+export function bearerChallenge(
+  options: ChallengeOptions,
+  error?: string,
+  description?: string,
+  scope?: readonly string[],
+): string {
+  const params = [`realm=${quote(options.realm ?? 'restguard')}`];
+  if (error) params.push(`error=${quote(error)}`);
+  if (error && description) params.push(`error_description=${quote(description)}`);
+  if (scope && scope.length > 0) params.push(`scope=${quote(scope.join(' '))}`);
+  if (options.resourceMetadataUrl) params.push(`resource_metadata=${quote(options.resourceMetadataUrl)}`);
+  return `Bearer ${params.join(', ')}`;
+}
+
+/**
+ * A problem+json answer (RFC 9457) for any status, for the framework's own 404/405/415 and the like.
+ * `extra.type` replaces the default `about:blank`; other members of `extra` are extension members.
+ * @example
+ * const answer = problemAnswer(404, 'Not Found', 'No route matches GET /nope.');
+ */
+export function problemAnswer(
+  status: number,
+  title: string,
+  detail?: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string | string[]> = {},
+): HttpAnswer {
+  const { type = 'about:blank', ...rest } = extra;
+  const body = { type, title, status, ...(detail ? { detail } : {}), ...rest };
+  return {
+    status,
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+/**
+ * Turns any error into the HTTP answer to send. A restguard error maps through the table; anything
+ * else becomes a 500 problem without detail (never a stack trace or a message).
+ * @example
+ * const { status, headers, body } = toChallenge(err, { realm: 'notes' });
+ */
+export function toChallenge(err: unknown, options: ChallengeOptions = {}): HttpAnswer {
+  if (!isRestguardError(err) || err.code === 'ERR_CONFIG_INVALID') {
+    return problemAnswer(500, 'Internal server error');
+  }
+  const row = table[err.code];
+  const headers: Record<string, string> = {};
+  const scope = err.code === 'ERR_SCOPE_INSUFFICIENT' ? err.requiredScopes : undefined;
+  const description = err.code === 'ERR_CREDENTIALS_MISSING' ? undefined : err.message;
+  if (row.challenge) headers['www-authenticate'] = bearerChallenge(options, row.error, description, scope);
+  if (err.code === 'ERR_UNAVAILABLE') headers['retry-after'] = String(err.retryAfterSeconds);
+  const extra: Record<string, unknown> = {};
+  if (row.error) extra.error = row.error;
+  if (scope) extra.scope = scope.join(' ');
+  const type = `urn:restguard:problem:${row.error ?? 'authentication_required'}`;
+  return problemAnswer(row.status, row.title, err.message, { type, ...extra }, headers);
+}

@@ -1,0 +1,39 @@
+import type { CredentialSource } from './credentials.js';
+import type { RestguardErrorCode } from './errors.js';
+import type { PrincipalKind } from './principal.js';
+
+/**
+ * Observability events. They never carry a credential: only reason codes, kinds, subjects and the
+ * request's method and path (without its query string, which could hold a token).
+ */
+export type AuthEvent =
+  | { type: 'authenticated'; kind: PrincipalKind; subject: string; method: string; path: string }
+  | {
+      type: 'rejected';
+      code: RestguardErrorCode;
+      status: number;
+      /** Where the refused credential came from, if there was one. */
+      source?: CredentialSource;
+      method: string;
+      path: string;
+    }
+  | {
+      /** A credential arrived over plain HTTP and may have been seen on the wire. */
+      type: 'credential_exposed';
+      source: CredentialSource;
+      /** The restguard-managed API key that was exposed, when the credential was one of ours. */
+      apiKeyId?: string;
+      /** True when restguard revoked that key (opt-in: `tls.revokeExposedApiKeys`). */
+      revoked?: boolean;
+      method: string;
+      path: string;
+    };
+
+/** Receives {@link AuthEvent}s. Must not throw; exceptions are swallowed. */
+export type AuthEventListener = (event: AuthEvent) => void;
+
+/** The path of a request target, without its query string. */
+export function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}

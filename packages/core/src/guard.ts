@@ -1,0 +1,220 @@
+/**
+ * The guard: the one place an auth decision is made. It composes the TLS policy, credential
+ * extraction, the token, API-key and session verifiers and the authorization step, and answers each
+ * request with a {@link Decision} that an adapter only has to write out.
+ */
+import { createApiKeyVerifier } from './api-key/index.js';
+import type { ApiKeyOptions, ApiKeyVerifier } from './api-key/index.js';
+import { checkCertificateBinding } from './tls/index.js';
+import { createTlsPolicy } from './tls/index.js';
+import type { TlsPolicy, TlsPolicyOptions } from './tls/index.js';
+import { createSessionManager } from './session/index.js';
+import type { SessionManager, SessionOptions } from './session/index.js';
+import { createTokenVerifier } from './token/index.js';
+import type { TokenOptions, TokenVerifier } from './token/index.js';
+import { type Credential, DEFAULT_MAX_CREDENTIAL_LENGTH, extractCredential } from './credentials.js';
+import {
+  type ChallengeOptions,
+  ConfigInvalidError,
+  CredentialsMissingError,
+  type HttpAnswer,
+  HttpsRequiredError,
+  isRestguardError,
+  toChallenge,
+} from './errors.js';
+import { type AuthEventListener, type AuthEvent, pathOf } from './events.js';
+import type { Principal } from './principal.js';
+import type { AuthRequest } from './request.js';
+import { type ScopeRequirement, authorize } from './scope/evaluate.js';
+
+/**
+ * Every option restguard takes. Each adapter accepts exactly this object.
+ * @example
+ * const guard = createGuard({
+ *   tokens: { issuers: [{ issuer: 'https://idp.example', audience: 'https://api.example' }] },
+ *   apiKeys: { store, prefix: 'rg_live' },
+ *   optional: true,
+ * });
+ */
+export interface GuardOptions extends ChallengeOptions {
+  /** JWT access tokens (JWKS or discovery) and opaque tokens (introspection). */
+  tokens?: TokenOptions;
+  /** restguard API keys, checked against a store. */
+  apiKeys?: ApiKeyOptions;
+  /** Browser sessions from the OIDC login flow. */
+  sessions?: SessionOptions;
+  /** TLS policy. Default: enforced (no credential over plain HTTP, HSTS). `false` turns it off. */
+  tls?: TlsPolicyOptions | false;
+  /** No credential → anonymous (`principal: null`). Bad credentials are still refused. */
+  optional?: boolean;
+  /** Longest credential accepted, checked before any cryptography. Default 8192. */
+  maxCredentialLength?: number;
+  /** Receives authenticated / rejected / credential_exposed events. */
+  onEvent?: AuthEventListener;
+}
+
+/** A guard's answer to one request. */
+export type Decision =
+  | {
+      readonly allow: true;
+      /** null for an anonymous request under `optional`. */
+      readonly principal: Principal | null;
+      /** Headers to add to whatever response follows (HSTS, a refreshed session cookie). */
+      readonly headers: Record<string, string | string[]>;
+    }
+  | { readonly allow: false; readonly answer: HttpAnswer };
+
+/** A configured guard. Build one at start-up and share it; it holds caches and JWKS clients. */
+export interface Guard {
+  /** The options it was built with. */
+  readonly options: Readonly<GuardOptions>;
+  /**
+   * Decides one request: TLS policy, then the credential, then (when given) the requirement.
+   * Never throws for anything a client did: refusals come back as `{ allow: false, answer }`.
+   */
+  decide(request: AuthRequest, requirement?: ScopeRequirement): Promise<Decision>;
+  /** Authenticates without the TLS policy; throws a restguard error. null: anonymous (optional). */
+  authenticate(request: AuthRequest): Promise<Principal | null>;
+  /** The authorization step for a route: null when allowed, else the answer to send. */
+  enforce(principal: Principal | null | undefined, requirement?: ScopeRequirement, request?: AuthRequest): HttpAnswer | null;
+  /** The answer for an error (restguard's or anything else: a 500 problem without detail). */
+  challenge(err: unknown): HttpAnswer;
+  /** Handles the browser-login routes (`/auth/login`, …); null when the request is not one. */
+  handleAuthRoute(request: AuthRequest): Promise<HttpAnswer | null>;
+  /** Flushes write-behind work (API-key `lastUsedAt`) and releases resources. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds a guard, checking every option now: invalid options throw {@link ConfigInvalidError} at
+ * start-up, never per request.
+ * @example
+ * const guard = createGuard({ tokens: { issuers: [{ issuer, audience }] } });
+ * const decision = await guard.decide(request, ['read']);
+ */
+export function createGuard(options: GuardOptions): Guard {
+  if (!options.tokens && !options.apiKeys && !options.sessions) {
+    throw new ConfigInvalidError('createGuard needs at least one of tokens, apiKeys or sessions.');
+  }
+  const maxLength = options.maxCredentialLength ?? DEFAULT_MAX_CREDENTIAL_LENGTH;
+  const tokens: TokenVerifier | undefined = options.tokens ? createTokenVerifier(options.tokens) : undefined;
+  const apiKeys: ApiKeyVerifier | undefined = options.apiKeys ? createApiKeyVerifier(options.apiKeys) : undefined;
+  const sessions: SessionManager | undefined = options.sessions ? createSessionManager(options.sessions) : undefined;
+  const tls: TlsPolicy | undefined = options.tls === false ? undefined : createTlsPolicy(options.tls ?? {});
+  const challengeOptions: ChallengeOptions = { realm: options.realm, resourceMetadataUrl: options.resourceMetadataUrl };
+
+  const emit = (event: AuthEvent) => {
+    try {
+      options.onEvent?.(event);
+    } catch {
+      // a listener's failure never changes a decision
+    }
+  };
+  const refuse = (err: unknown, request: AuthRequest, credential?: Credential | null): HttpAnswer => {
+    const answer = toChallenge(err, challengeOptions);
+    if (isRestguardError(err)) {
+      emit({
+        type: 'rejected',
+        code: err.code,
+        status: answer.status,
+        ...(credential ? { source: credential.source } : {}),
+        method: request.method,
+        path: pathOf(request.url),
+      });
+    }
+    return answer;
+  };
+
+  async function verify(credential: Credential, request: AuthRequest): Promise<Principal> {
+    if (apiKeys && (credential.source === 'x-api-key' || apiKeys.isApiKey(credential.value))) {
+      return apiKeys.verify(credential.value);
+    }
+    if (credential.source === 'x-api-key') throw new CredentialsMissingError('API keys are not accepted here.');
+    if (!tokens) throw new CredentialsMissingError('Bearer tokens are not accepted here.');
+    const principal = await tokens.verify(credential.value);
+    if (principal.claims?.cnf !== undefined) {
+      await checkCertificateBinding(principal.claims, tls ? tls.clientCertificate(request) : request.clientCertificate);
+    }
+    return principal;
+  }
+
+  async function authenticateWith(
+    request: AuthRequest,
+    credential: Credential | null,
+  ): Promise<{ principal: Principal | null; setCookies: string[] }> {
+    if (credential) return { principal: await verify(credential, request), setCookies: [] };
+    const session = sessions ? await sessions.authenticate(request) : null;
+    if (session) return session;
+    if (options.optional) return { principal: null, setCookies: [] };
+    throw new CredentialsMissingError();
+  }
+
+  const guard: Guard = {
+    options,
+    async decide(request, requirement) {
+      let credential: Credential | null = null;
+      const headers: Record<string, string | string[]> = {};
+      try {
+        credential = extractCredential(request, maxLength);
+        if (tls) {
+          if (!tls.secure(request)) {
+            if (credential) {
+              const exposed = apiKeys?.isApiKey(credential.value)
+                ? await apiKeys.exposed(credential.value, tls.revokeExposedApiKeys)
+                : null;
+              emit({
+                type: 'credential_exposed',
+                source: credential.source,
+                ...(exposed ? { apiKeyId: exposed.id, revoked: exposed.revoked } : {}),
+                method: request.method,
+                path: pathOf(request.url),
+              });
+              throw new HttpsRequiredError();
+            }
+            return { allow: false, answer: tls.insecureAnswer(request) };
+          }
+          if (tls.hsts) headers['strict-transport-security'] = tls.hsts;
+        }
+        const { principal, setCookies } = await authenticateWith(request, credential);
+        if (setCookies.length > 0) headers['set-cookie'] = setCookies;
+        if (principal) {
+          emit({
+            type: 'authenticated',
+            kind: principal.kind,
+            subject: principal.subject,
+            method: request.method,
+            path: pathOf(request.url),
+          });
+        }
+        if (requirement !== undefined) authorize(principal, requirement);
+        return { allow: true, principal, headers };
+      } catch (err) {
+        const answer = refuse(err, request, credential);
+        Object.assign(answer.headers, headers);
+        return { allow: false, answer };
+      }
+    },
+    async authenticate(request) {
+      return (await authenticateWith(request, extractCredential(request, maxLength))).principal;
+    },
+    enforce(principal, requirement = [], request) {
+      try {
+        authorize(principal, requirement);
+        return null;
+      } catch (err) {
+        return request ? refuse(err, request) : toChallenge(err, challengeOptions);
+      }
+    },
+    challenge: (err) => toChallenge(err, challengeOptions),
+    async handleAuthRoute(request) {
+      if (!sessions) return null;
+      const answer = await sessions.handle(request);
+      if (answer && tls?.hsts && tls.secure(request)) answer.headers['strict-transport-security'] = tls.hsts;
+      return answer;
+    },
+    async close() {
+      await Promise.all([tokens?.close(), apiKeys?.close(), sessions?.close()]);
+    },
+  };
+  return guard;
+}
