@@ -1,3 +1,15 @@
-// Node-only entry point of @restguard/core (`@restguard/core/node`): HTTPS serving helpers,
-// development certificates, and the node:crypto fast path. Never imported by the main entry.
-export {};
+// Node-only entry point of @restguard/core (`@restguard/core/node`). Never imported by the main entry
+// (which stays Web-API-only). No process.env here: applications pass every value.
+//   connection.ts          connection facts for adapters (TLS, peer address, client certificate)
+//   credentials.ts, https-server.ts, reload.ts   HTTPS serving: load, check, serve, reload certificates
+//   plain-http.ts          the optional plain-HTTP listener: applies the TLS policy only
+//   dev-certificates.ts, x509.ts                 development CA, server and client certificates
+//   fast-signature.ts      node:crypto signature step for access tokens (differential-tested against jose)
+export * from './connection.js';
+export * from './credentials.js';
+export * from './dev-certificates.js';
+export * from './fast-signature.js';
+export * from './https-server.js';
+export * from './plain-http.js';
+export * from './reload.js';
+export { createDevCa, type IssueOptions, issueCertificate, type PemPair } from './x509.js';

@@ -1,0 +1,35 @@
+/**
+ * The notes API on Hono (served by @hono/node-server's request listener): the demo kit's routes
+ * mapped onto Hono with `@restguard/hono`. Only framework wiring lives here.
+ */
+import type { RequestListener } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { colonPath, type DemoFramework, type DemoKit } from '@restguard/demo-kit';
+import { notFound, onError, requireScopes, restguard, type RestguardEnv } from '@restguard/hono';
+import { Hono, type MiddlewareHandler } from 'hono';
+
+/** Builds the Hono app for a started kit and returns its Node request listener. */
+export async function createListener(kit: DemoKit): Promise<RequestListener> {
+  const app = new Hono<RestguardEnv>();
+  app.use(restguard(kit.guard));
+  for (const route of kit.routes) {
+    const guard: MiddlewareHandler<RestguardEnv>[] = route.scopes === null ? [] : [requireScopes(route.scopes)];
+    app.on(route.method, colonPath(route.path), ...guard, async (c) => {
+      const contentType = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+      const body = contentType === 'application/json' ? await c.req.json().catch(() => undefined) : undefined;
+      const answer = await route.handle({ principal: c.get('auth'), params: c.req.param(), body, contentType });
+      return c.body(answer.status === 204 ? null : answer.body, answer.status as 200, answer.headers);
+    });
+  }
+  app.notFound(notFound());
+  app.onError(onError());
+  return getRequestListener(app.fetch) as RequestListener;
+}
+
+/** The Hono demo, for `runDemo` / `startDemo`. */
+export const honoDemo = (appDir: string): DemoFramework => ({
+  name: 'hono',
+  defaultPort: 8643,
+  appDir,
+  createListener,
+});

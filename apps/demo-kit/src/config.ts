@@ -1,0 +1,80 @@
+/**
+ * The demo apps' environment contract (DESIGN.md "The contract every demo app keeps"): one reader, so
+ * the three apps accept exactly the same variables with the same defaults.
+ */
+import path from 'node:path';
+
+/** Everything a demo app needs to know from its environment. */
+export interface DemoConfig {
+  /** HTTPS listener. */
+  port: number;
+  host: string;
+  /** Optional plain-HTTP listener (redirects GET/HEAD, refuses credentials). */
+  httpPort: number | undefined;
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
+  /** External authorization server; undefined: start the dev issuer in-process. */
+  issuer: string | undefined;
+  audience: string;
+  /** `sqlite:PATH` or `postgres://…`. */
+  databaseUrl: string;
+  /** Where the app keeps its SQLite file, certificates and the dev issuer's keys. */
+  dataDir: string;
+  /** Port of the in-process dev issuer (when `issuer` is undefined). */
+  devIssuerPort: number;
+}
+
+/** A configuration error: the app prints the message on one line and exits with code 2. */
+export class DemoConfigError extends Error {}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback?: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new DemoConfigError(`${name} must be a port number (0-65535), got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+/**
+ * Reads the contract's variables. `appDir` is the app's folder (its `data/` lives there).
+ * @example
+ * const config = readDemoConfig(process.env, { appDir, defaultPort: 8443 });
+ */
+export function readDemoConfig(
+  env: NodeJS.ProcessEnv,
+  options: { appDir: string; defaultPort: number },
+): DemoConfig {
+  const dataDir = path.resolve(env.RESTGUARD_DATA_DIR || path.join(options.appDir, 'data'));
+  const certFile = env.TLS_CERT_FILE || undefined;
+  const keyFile = env.TLS_KEY_FILE || undefined;
+  if (Boolean(certFile) !== Boolean(keyFile)) {
+    throw new DemoConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
+  }
+  const issuer = env.AUTH_ISSUER || undefined;
+  if (
+    issuer &&
+    !/^https:\/\/[^/?#]+(\/[^?#]*)?$/.test(issuer) &&
+    !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(issuer)
+  ) {
+    throw new DemoConfigError(`AUTH_ISSUER must be an https:// URL, got ${JSON.stringify(issuer)}`);
+  }
+  const databaseUrl = env.DATABASE_URL || `sqlite:${path.join(dataDir, 'keys.sqlite')}`;
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+    throw new DemoConfigError('DATABASE_URL must start with sqlite: or postgres://');
+  }
+  const listenPort = port(env, 'PORT', options.defaultPort)!;
+  return {
+    port: listenPort,
+    host: env.HOST || '127.0.0.1',
+    httpPort: port(env, 'HTTP_PORT'),
+    tlsCertFile: certFile,
+    tlsKeyFile: keyFile,
+    issuer,
+    audience: env.AUTH_AUDIENCE || 'https://notes.restguard.test',
+    databaseUrl,
+    dataDir,
+    devIssuerPort: port(env, 'DEV_ISSUER_PORT', listenPort === 0 ? 0 : listenPort + 1)!,
+  };
+}

@@ -1,0 +1,324 @@
+/**
+ * Start-up shared by the three demo apps: configuration, development certificates, the in-process dev
+ * issuer, the API-key store (first keys printed once), one guard, HTTPS (+ optional plain HTTP), the
+ * banner with copy-paste curl commands, and a clean shutdown that flushes the key store.
+ */
+import { mkdirSync } from 'node:fs';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
+import path from 'node:path';
+import { type ApiKeyStore, createApiKey, createGuard, type Guard } from '@restguard/core';
+import { createHttpsServer, ensureDevCertificates, plainHttpListener } from '@restguard/core/node';
+import { type DemoConfig, DemoConfigError, readDemoConfig } from './config.js';
+import { createTrustingFetch } from './fetch.js';
+import { buildOpenApi } from './openapi.js';
+import { docsPage, homePage } from './pages.js';
+import { createApiRoutes, type DemoResponse, type DemoRoute } from './routes.js';
+
+/** What a framework app receives to build its request listener. */
+export interface DemoKit {
+  config: DemoConfig;
+  /** The one guard; adapters take it as it is. */
+  guard: Guard;
+  /** Every route: the API (with scope requirements) and the public pages. */
+  routes: DemoRoute[];
+  /** `https://HOST:PORT` of this app. */
+  baseUrl: string;
+}
+
+/** One framework's demo. */
+export interface DemoFramework {
+  name: 'express' | 'fastify' | 'hono';
+  /** The fixed HTTPS port of this app when PORT is unset. */
+  defaultPort: number;
+  /** The app's folder (its data/ lives there). */
+  appDir: string;
+  /** Builds the Node request listener that serves every route of the kit. */
+  createListener(kit: DemoKit): Promise<RequestListener>;
+}
+
+/** A running demo. */
+export interface RunningDemo {
+  baseUrl: string;
+  issuer: string;
+  close(): Promise<void>;
+}
+
+const html = (body: string): DemoResponse => ({
+  status: 200,
+  headers: { 'content-type': 'text/html; charset=utf-8' },
+  body,
+});
+const jsonBody = (value: unknown): DemoResponse => ({
+  status: 200,
+  headers: { 'content-type': 'application/json; charset=utf-8' },
+  body: JSON.stringify(value),
+});
+const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host);
+
+async function openStore(databaseUrl: string): Promise<ApiKeyStore> {
+  if (databaseUrl.startsWith('sqlite:')) {
+    const { createSqliteApiKeyStore } = await import('@restguard/store-sqlite');
+    const file = databaseUrl.slice('sqlite:'.length);
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    return createSqliteApiKeyStore({ path: file });
+  }
+  const { createPostgresApiKeyStore } = await import('@restguard/store-postgres');
+  return createPostgresApiKeyStore({ connectionString: databaseUrl });
+}
+
+/**
+ * Starts a demo app with its embedded defaults or the contract's environment.
+ * @example
+ * await startDemo({ name: 'express', defaultPort: 8443, appDir, createListener });
+ */
+export async function startDemo(
+  framework: DemoFramework,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningDemo> {
+  const config = readDemoConfig(env, { appDir: framework.appDir, defaultPort: framework.defaultPort });
+  mkdirSync(config.dataDir, { recursive: true });
+
+  // Certificates: the contract's files, or a development CA and server certificate (reused).
+  const dev = config.tlsCertFile
+    ? undefined
+    : await ensureDevCertificates(path.join(config.dataDir, 'tls'), {
+        hosts: [...new Set(['localhost', '127.0.0.1', '::1', config.host])],
+      });
+  const certFile = config.tlsCertFile ?? dev!.certFile;
+  const keyFile = config.tlsKeyFile ?? dev!.keyFile;
+
+  // Listen first (PORT=0 works): the dev issuer needs this app's real callback URL.
+  let listener: RequestListener = (_req, res) => {
+    res.writeHead(503, { 'retry-after': '1' }).end();
+  };
+  const dispatch = (req: IncomingMessage, res: ServerResponse) => listener(req, res);
+  // Renewed certificate files are served without a restart (watched, and on SIGHUP).
+  const https = createHttpsServer(dispatch, {
+    certFile,
+    keyFile,
+    reloadSignal: 'SIGHUP',
+    onReload: (event) => process.stderr.write(`tls: ${JSON.stringify(event)}\n`),
+  });
+  await new Promise<void>((resolve, reject) => {
+    https.once('error', reject);
+    https.listen(config.port, config.host, () => resolve());
+  });
+  const port = (https.address() as { port: number }).port;
+  const baseUrl = `https://${urlHost(config.host)}:${port}`;
+
+  let issuer = config.issuer;
+  let closeIssuer: (() => Promise<void>) | undefined;
+  if (!issuer) {
+    // Imported only when needed: oidc-provider prints a runtime notice on Node 20 when loaded.
+    const { startDevIssuer } = await import('@restguard/dev-issuer');
+    const started = await startDevIssuer({
+      host: config.host,
+      port: config.port === 0 ? 0 : config.devIssuerPort,
+      // The app's own certificate; `ca` lets the issuer reach this app for back-channel logout.
+      tls: { certFile, keyFile, ...(dev ? { ca: dev.caCertPem } : {}) },
+      audience: config.audience,
+      dataDir: path.join(config.dataDir, 'dev-issuer'),
+      webClient: {
+        redirectUris: [`${baseUrl}/auth/callback`, `https://localhost:${port}/auth/callback`],
+        postLogoutRedirectUris: [`${baseUrl}/`, `https://localhost:${port}/`],
+        backchannelLogoutUri: `${baseUrl}/auth/backchannel-logout`,
+      },
+    });
+    issuer = started.issuer;
+    closeIssuer = () => started.close();
+  }
+  const fetchImpl = dev ? createTrustingFetch(dev.caCertPem) : fetch;
+  const metadata = await fetchImpl(`${issuer}/.well-known/openid-configuration`)
+    .then((res) => (res.ok ? (res.json() as Promise<Record<string, string>>) : undefined))
+    .catch(() => undefined);
+
+  const store = await openStore(config.databaseUrl);
+  await store.migrate();
+  const firstKeys: { label: string; key: string }[] = [];
+  if ((await store.list({ includeRevoked: true })).length === 0) {
+    for (const [label, permissions] of [
+      ['read', ['read']],
+      ['read+write', ['read', 'write']],
+    ] as const) {
+      const { key } = await createApiKey(store, {
+        name: `demo ${label}`,
+        permissions: [...permissions],
+        prefix: 'rg_test',
+      });
+      firstKeys.push({ label, key });
+    }
+  }
+
+  const resourceMetadataUrl = `${baseUrl}/.well-known/oauth-protected-resource`;
+  const guard = createGuard({
+    realm: 'notes',
+    resourceMetadataUrl,
+    tokens: { issuers: [{ issuer, audience: config.audience }], fetch: fetchImpl },
+    apiKeys: { store, prefixes: ['rg_test', 'rg_live'] },
+    tls: { publicOrigin: baseUrl },
+    optional: true,
+  });
+
+  const apiRoutes = createApiRoutes();
+  const openapi = buildOpenApi(apiRoutes, {
+    serverUrl: baseUrl,
+    tokenEndpoint: metadata?.token_endpoint,
+    authorizationEndpoint: metadata?.authorization_endpoint,
+    audience: config.audience,
+  });
+  const page = homePage({
+    framework: framework.name,
+    baseUrl,
+    issuer,
+    caFile: dev?.caFile,
+    browserLogin: false,
+  });
+  const siteRoute = (p: string, operationId: string, respond: () => DemoResponse): DemoRoute => ({
+    method: 'GET',
+    path: p,
+    operationId,
+    summary: operationId,
+    scopes: null,
+    responses: { '200': operationId },
+    handle: respond,
+  });
+  const routes: DemoRoute[] = [
+    ...apiRoutes,
+    siteRoute('/', 'home', () => html(page)),
+    siteRoute('/openapi.json', 'openapi', () => jsonBody(openapi)),
+    siteRoute('/docs', 'docs', () => html(docsPage(openapi))),
+    siteRoute('/.well-known/oauth-protected-resource', 'protectedResourceMetadata', () =>
+      jsonBody({
+        resource: config.audience,
+        authorization_servers: [issuer],
+        scopes_supported: ['read', 'write'],
+        bearer_methods_supported: ['header'],
+        resource_name: `restguard notes (${framework.name})`,
+        resource_documentation: `${baseUrl}/docs`,
+      }),
+    ),
+  ];
+  listener = await framework.createListener({ config, guard, routes, baseUrl });
+
+  let http: ReturnType<typeof createHttpServer> | undefined;
+  if (config.httpPort !== undefined) {
+    // Plain HTTP only applies the TLS policy: redirects GET/HEAD, refuses credentials, serves nothing.
+    http = createHttpServer(plainHttpListener(guard));
+    await new Promise<void>((resolve, reject) => {
+      http!.once('error', reject);
+      http!.listen(config.httpPort, config.host, () => resolve());
+    });
+  }
+
+  printBanner({
+    framework: framework.name,
+    config,
+    baseUrl,
+    issuer,
+    embedded: !config.issuer,
+    caFile: dev?.caFile,
+    firstKeys,
+    tokenEndpoint: metadata?.token_endpoint,
+    httpPort: http ? (http.address() as { port: number }).port : undefined,
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      https.closeAllConnections?.();
+      http?.closeAllConnections?.();
+      await Promise.all([
+        new Promise((r) => https.close(r)),
+        http ? new Promise((r) => http!.close(r)) : undefined,
+      ]);
+      await guard.close();
+      await store.close();
+      await closeIssuer?.();
+    })());
+  return { baseUrl, issuer, close };
+}
+
+interface BannerContext {
+  framework: string;
+  config: DemoConfig;
+  baseUrl: string;
+  issuer: string;
+  embedded: boolean;
+  caFile: string | undefined;
+  firstKeys: { label: string; key: string }[];
+  tokenEndpoint: string | undefined;
+  httpPort: number | undefined;
+}
+
+function printBanner(c: BannerContext): void {
+  const cacert = c.caFile ? `--cacert ${c.caFile} ` : '';
+  const lines = [
+    `restguard notes demo (${c.framework}) listening on ${c.baseUrl}`,
+    `  issuer:    ${c.issuer}${c.embedded ? '  (embedded dev issuer: for development only)' : ''}`,
+    `  key store: ${c.config.databaseUrl.startsWith('sqlite:') ? c.config.databaseUrl : 'postgres (DATABASE_URL)'}`,
+  ];
+  if (c.httpPort !== undefined)
+    lines.push(`  plain HTTP on port ${c.httpPort}: redirects GET/HEAD to HTTPS, refuses credentials`);
+  if (c.caFile) {
+    lines.push(
+      `  development CA: ${c.caFile}`,
+      `    trust it with: curl --cacert ${c.caFile} …   or   NODE_EXTRA_CA_CERTS=${c.caFile}`,
+    );
+  }
+  const readKey = c.firstKeys.find((k) => k.label === 'read')?.key;
+  const writeKey = c.firstKeys.find((k) => k.label === 'read+write')?.key;
+  if (readKey && writeKey) {
+    lines.push(
+      '',
+      'API keys (shown once, now: only their hashes are stored):',
+      `  read:       ${readKey}`,
+      `  read+write: ${writeKey}`,
+      '',
+      'Try it:',
+      `  curl ${cacert}${c.baseUrl}/api/notes -H "X-API-Key: ${readKey}"`,
+      `  curl ${cacert}${c.baseUrl}/api/notes -H "X-API-Key: ${writeKey}" -H "content-type: application/json" -d '{"text":"hello"}'`,
+      `  curl ${cacert}${c.baseUrl}/api/notes -H "X-API-Key: ${readKey}" -H "content-type: application/json" -d '{"text":"refused: read only"}'`,
+    );
+  } else {
+    lines.push(
+      '',
+      `API keys were printed at first start. Create more: pnpm restguard keys create --db ${c.config.databaseUrl} --name me --permissions read,write`,
+      '',
+      'Try it:',
+    );
+  }
+  if (c.tokenEndpoint && c.embedded) {
+    lines.push(
+      `  TOKEN=$(curl -s ${cacert}-u demo-machine:demo-machine-secret -d grant_type=client_credentials -d "scope=read write" -d resource=${c.config.audience} ${c.tokenEndpoint} | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).access_token')`,
+      `  curl ${cacert}${c.baseUrl}/api/me -H "Authorization: Bearer $TOKEN"`,
+    );
+  }
+  lines.push(`  browser: ${c.baseUrl}/`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/**
+ * Runs a demo as a program: starts it, exits with code 2 and one line on a configuration error, and
+ * shuts down cleanly on SIGINT/SIGTERM.
+ * @example
+ * await runDemo({ name: 'hono', defaultPort: 8643, appDir, createListener });
+ */
+export async function runDemo(framework: DemoFramework): Promise<void> {
+  try {
+    const demo = await startDemo(framework);
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        demo.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      });
+    }
+  } catch (err) {
+    const message =
+      err instanceof DemoConfigError ? err.message : `could not start: ${(err as Error).message}`;
+    process.stderr.write(`restguard demo (${framework.name}): ${message}\n`);
+    process.exit(err instanceof DemoConfigError ? 2 : 1);
+  }
+}
