@@ -1,24 +1,52 @@
-// OWNER: api-key helper. Placeholder contract; replace with the real implementation.
-import { ConfigInvalidError } from '../errors.js';
-import type { Principal } from '../principal.js';
-
-/** Options for restguard API keys (store, prefixes, peppers, cache). */
-export interface ApiKeyOptions {
-  [key: string]: unknown;
-}
-
-/** Checks API keys against a store. */
-export interface ApiKeyVerifier {
-  /** True when the value has a configured API-key prefix (tells a key apart from a JWT). */
-  isApiKey(value: string): boolean;
-  /** The key's principal (kind `apiKey`, scopes = permissions), or throws a restguard error. */
-  verify(key: string): Promise<Principal>;
-  /** A key seen over plain HTTP: which record it is, and (when `revoke`) revoke it. */
-  exposed(key: string, revoke: boolean): Promise<{ id: string; revoked: boolean } | null>;
-  /** Flushes write-behind `lastUsedAt` and releases the store subscription. */
-  close(): Promise<void>;
-}
-
-export function createApiKeyVerifier(_options: ApiKeyOptions): ApiKeyVerifier {
-  throw new ConfigInvalidError('api keys: not implemented yet');
-}
+// API keys: format, hashing, management, the verifier the guard uses, and the store interface.
+// Docs: packages/core/docs/api-keys.md. Internal helpers (cache, base62, store-call wrapping) stay private.
+export {
+  API_KEY_PREFIX_PATTERN,
+  API_KEY_SCAN_PATTERN,
+  DEFAULT_API_KEY_PREFIX,
+  generateApiKey,
+  isApiKeyFormat,
+  isValidApiKeyPrefix,
+  type ParsedApiKey,
+  parseApiKey,
+} from './format.js';
+export {
+  type ApiKeyHasher,
+  type ApiKeyHasherOptions,
+  type ApiKeyPepper,
+  createApiKeyHasher,
+  hashApiKey,
+} from './hash.js';
+export {
+  type ApiKeySummary,
+  type CreateApiKeyOptions,
+  createApiKey,
+  getApiKey,
+  type IssuedApiKey,
+  listApiKeys,
+  newApiKeyId,
+  type RotateApiKeyOptions,
+  revokeApiKey,
+  rotateApiKey,
+  toApiKeyInfo,
+  toApiKeySummary,
+} from './manage.js';
+export { createMemoryApiKeyStore } from './memory-store.js';
+export type { ApiKeyRecord, ApiKeyStore, ApiKeyStoreChange } from './store.js';
+export {
+  ApiKeyManagementError,
+  type ApiKeyManagementReason,
+  PERMISSION_PATTERN,
+  validateExpiry,
+  validateMetadata,
+  validateName,
+  validatePermissions,
+  validateSubject,
+} from './validate.js';
+export {
+  type ApiKeyCacheOptions,
+  type ApiKeyCacheStats,
+  type ApiKeyOptions,
+  type ApiKeyVerifier,
+  createApiKeyVerifier,
+} from './verifier.js';

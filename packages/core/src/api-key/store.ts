@@ -2,7 +2,11 @@
  * The API-key store interface: one interface in core, implemented by the memory store (tests),
  * `@restguard/store-sqlite` (embedded default) and `@restguard/store-postgres` (many instances).
  * A store keeps hashes only, never a key. Lookup is by hash through an index, never a scan.
- * OWNER: api-key helper (may refine; keep the CLI helper informed through this file's docs).
+ *
+ * Error contract, for every implementation: an unreachable or failing database rejects with
+ * `UnavailableError` (503, never a pass); a write that the data forbids (unknown id, a duplicate id or
+ * hash, rotating a revoked or already rotated key) rejects with `ApiKeyManagementError` and writes
+ * nothing. Records come back as fresh objects (mutating one never changes the store).
  */
 
 /** A stored API key. `hash` and `hashScheme` never leave the server. */
@@ -35,6 +39,11 @@ export interface ApiKeyStoreChange {
   id: string;
   /** Its hash, when known, so a cache keyed by hash can drop it without a lookup. */
   hash?: string;
+  /**
+   * True when the store may have missed changes (its listener reconnected, its change log was pruned):
+   * caches drop everything. `id` is then `*`.
+   */
+  reset?: boolean;
 }
 
 /** What every API-key store implements. */
@@ -45,14 +54,16 @@ export interface ApiKeyStore {
   findByHash(hash: string): Promise<ApiKeyRecord | null>;
   findById(id: string): Promise<ApiKeyRecord | null>;
   list(options?: { includeRevoked?: boolean }): Promise<ApiKeyRecord[]>;
-  /** Sets `revokedAt` (once); false when no such key. Notifies subscribers. */
+  /** Sets `revokedAt` (once: a second call keeps the first); false when no such key. Notifies subscribers. */
   revoke(id: string, at: Date): Promise<boolean>;
   /**
    * Atomically: inserts `next` (with `rotatedFromId = oldId`), links the old record
    * (`rotatedToId = next.id`) and caps its `expiresAt` at `graceUntil`. Notifies subscribers.
+   * Rejects with `ApiKeyManagementError` (`not_found`, or `conflict` when the old key is revoked or
+   * already rotated, checked inside the same transaction) and then writes nothing.
    */
   rotate(oldId: string, next: ApiKeyRecord, graceUntil: Date): Promise<void>;
-  /** Batch write-behind of `lastUsedAt`. */
+  /** Batch write-behind of `lastUsedAt`: only ever moves it forward; unknown ids are ignored. */
   touch(entries: ReadonlyArray<{ id: string; lastUsedAt: Date }>): Promise<void>;
   /** Re-hashes a record under a new scheme (pepper introduced or rotated). */
   rehash(id: string, hash: string, hashScheme: string): Promise<void>;

@@ -1,0 +1,119 @@
+/**
+ * API-key hashing with a scheme versioned per record (Web Crypto only):
+ *
+ * - `sha256`: base64url(SHA-256(key)). Keys carry 256 bits of entropy, so a fast hash is enough
+ *   (no password hashing needed) and lookup by hash stays an index probe.
+ * - `hmac-sha256:<pepperId>`: base64url(HMAC-SHA256(pepper, key)), with a server-side pepper kept out
+ *   of the database, so a leaked table alone cannot even confirm a guessed key.
+ *
+ * A hasher knows the current scheme (the first pepper, else `sha256`) and the older ones it still
+ * accepts (the other peppers, then `sha256`), so a pepper can be introduced or rotated without
+ * re-issuing keys: a record found under an older scheme is re-hashed to the current one.
+ */
+import { ConfigInvalidError } from '../errors.js';
+
+/** A server-side secret for HMAC-SHA256. Keep it out of the database (env, secret manager). */
+export interface ApiKeyPepper {
+  /** Short stable id stored with each record's scheme: letters, digits, `.`, `_`, `-` (≤ 64). */
+  readonly id: string;
+  /** At least 32 bytes: raw bytes, or a string taken as its UTF-8 bytes. */
+  readonly secret: Uint8Array | string;
+}
+
+/** Options for {@link createApiKeyHasher}. */
+export interface ApiKeyHasherOptions {
+  /** Peppers, newest first. The first is the current scheme; the others are still accepted. */
+  readonly peppers?: readonly ApiKeyPepper[];
+}
+
+/** Hashes keys under versioned schemes. Share one between key creation and verification. */
+export interface ApiKeyHasher {
+  /** The scheme new records (and re-hashed ones) get. */
+  readonly currentScheme: string;
+  /** Every accepted scheme, current first, then older peppers, then `sha256`. */
+  readonly schemes: readonly string[];
+  /** base64url hash of `key` under `scheme` (one of {@link schemes}). */
+  hash(key: string, scheme?: string): Promise<string>;
+}
+
+const PEPPER_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const encoder = new TextEncoder();
+
+/**
+ * base64url without padding (RFC 4648 §5).
+ * @example
+ * base64url(new Uint8Array([255, 254])); // '__4'
+ */
+export function base64url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/**
+ * Compares two strings in time that depends only on their lengths (hashes have a fixed length).
+ * @example
+ * timingSafeEqualString(record.hash, computed);
+ */
+export function timingSafeEqualString(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+/**
+ * Builds a hasher. Without peppers the scheme is `sha256`.
+ * @example
+ * const hasher = createApiKeyHasher({ peppers: [{ id: '2025-01', secret: process.env.API_KEY_PEPPER! }] });
+ * await hasher.hash(key); // hash under 'hmac-sha256:2025-01'
+ */
+export function createApiKeyHasher(options: ApiKeyHasherOptions = {}): ApiKeyHasher {
+  const peppers = options.peppers ?? [];
+  const keys = new Map<string, Promise<CryptoKey>>();
+  const secrets = new Map<string, Uint8Array<ArrayBuffer>>();
+  for (const pepper of peppers) {
+    if (!pepper || typeof pepper.id !== 'string' || !PEPPER_ID.test(pepper.id)) {
+      throw new ConfigInvalidError('A pepper id must be 1 to 64 letters, digits, ".", "_" or "-".');
+    }
+    const scheme = `hmac-sha256:${pepper.id}`;
+    if (secrets.has(scheme)) throw new ConfigInvalidError('Pepper ids must be unique.');
+    const bytes = typeof pepper.secret === 'string' ? encoder.encode(pepper.secret) : pepper.secret;
+    if (!(bytes instanceof Uint8Array) || bytes.length < 32) {
+      throw new ConfigInvalidError('A pepper must be at least 32 bytes long.');
+    }
+    secrets.set(scheme, new Uint8Array(bytes));
+  }
+  const schemes = [...secrets.keys(), 'sha256'];
+  const hmacKey = (scheme: string): Promise<CryptoKey> => {
+    let key = keys.get(scheme);
+    if (!key) {
+      key = crypto.subtle.importKey('raw', secrets.get(scheme)!, { name: 'HMAC', hash: 'SHA-256' }, false, [
+        'sign',
+      ]);
+      keys.set(scheme, key);
+    }
+    return key;
+  };
+  return {
+    currentScheme: schemes[0]!,
+    schemes,
+    async hash(key, scheme = schemes[0]!) {
+      const data = encoder.encode(key);
+      if (scheme === 'sha256') return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', data)));
+      if (!secrets.has(scheme)) throw new ConfigInvalidError('Unknown API-key hash scheme.');
+      return base64url(new Uint8Array(await crypto.subtle.sign('HMAC', await hmacKey(scheme), data)));
+    },
+  };
+}
+
+/**
+ * Hashes a key under `sha256` (no pepper), the default scheme.
+ * @example
+ * const hash = await hashApiKey(key);
+ */
+export function hashApiKey(key: string): Promise<string> {
+  return defaultHasher.hash(key);
+}
+
+const defaultHasher = createApiKeyHasher();

@@ -1,0 +1,231 @@
+/**
+ * The API-key verifier the guard uses: format and checksum first (no store access for a mistyped or
+ * foreign value), then a bounded cache, then the store by hash (current scheme, then older ones, with
+ * re-hashing to the current scheme), then expiry and revocation. Store failures are 503, never a pass.
+ * Caches drop entries pushed by `store.subscribe` (another process's revocation), and `lastUsedAt` is
+ * written behind in batches.
+ */
+import { ApiKeyInvalidError, ConfigInvalidError, UnavailableError } from '../errors.js';
+import type { Principal } from '../principal.js';
+import { createLruCache } from './cache.js';
+import { assertApiKeyPrefix, DEFAULT_API_KEY_PREFIX, isApiKeyFormat, parseApiKey } from './format.js';
+import { type ApiKeyHasher, type ApiKeyPepper, createApiKeyHasher, timingSafeEqualString } from './hash.js';
+import { callStore, toApiKeyInfo } from './manage.js';
+import type { ApiKeyRecord, ApiKeyStore } from './store.js';
+
+/** Cache bounds. Every cache is bounded in entries and age. */
+export interface ApiKeyCacheOptions {
+  /** Known keys kept, LRU. Default 10,000. */
+  maxEntries?: number;
+  /** Age of a known key's entry, in seconds. Default 60 (changes are also pushed by the store). */
+  ttlSeconds?: number;
+  /** Unknown hashes remembered, LRU. Default 10,000. */
+  negativeMaxEntries?: number;
+  /** Age of an unknown hash's entry, in seconds. Default 30. */
+  negativeTtlSeconds?: number;
+}
+
+/**
+ * Options for restguard API keys.
+ * @example
+ * const apiKeys: ApiKeyOptions = { store, prefixes: ['rg_live'], cache: { maxEntries: 5000 } };
+ */
+export interface ApiKeyOptions {
+  /** Where the hashed keys live (`createMemoryApiKeyStore`, `@restguard/store-sqlite`, `-postgres`). */
+  store: ApiKeyStore;
+  /** Accepted prefixes. Default `['rg_live']`. A key with another prefix is refused without a lookup. */
+  prefixes?: readonly string[];
+  /** Shorthand for a single accepted prefix (`prefixes: [prefix]`). */
+  prefix?: string;
+  /** HMAC peppers, newest first (see `createApiKeyHasher`). Or pass a `hasher`. */
+  peppers?: readonly ApiKeyPepper[];
+  /** A hasher shared with key creation. Default: from `peppers`, else `sha256`. */
+  hasher?: ApiKeyHasher;
+  /** Cache bounds, or `false` for no cache (every request hits the store). */
+  cache?: ApiKeyCacheOptions | false;
+  /** How often `lastUsedAt` is written, in seconds. Default 30. Always flushed by `close()`. */
+  lastUsedFlushSeconds?: number;
+  /** The clock, for tests. Default `() => new Date()`. */
+  now?: () => Date;
+}
+
+/** Sizes of the verifier's caches and write-behind buffer. */
+export interface ApiKeyCacheStats {
+  entries: number;
+  negativeEntries: number;
+  pendingLastUsed: number;
+}
+
+/** Checks API keys against a store. */
+export interface ApiKeyVerifier {
+  /** True when the value has a configured API-key prefix (tells a key apart from a JWT). */
+  isApiKey(value: string): boolean;
+  /** The key's principal (kind `apiKey`, scopes = permissions), or throws a restguard error. */
+  verify(key: string): Promise<Principal>;
+  /** A key seen over plain HTTP: which record it is, and (when `revoke`) revoke it. */
+  exposed(key: string, revoke: boolean): Promise<{ id: string; revoked: boolean } | null>;
+  /** Flushes write-behind `lastUsedAt` and releases the store subscription. */
+  close(): Promise<void>;
+  /** Cache sizes, for metrics and tests. */
+  stats(): ApiKeyCacheStats;
+  /** Writes pending `lastUsedAt` values now. */
+  flush(): Promise<void>;
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  const out = value ?? fallback;
+  if (!Number.isFinite(out) || out < 0)
+    throw new ConfigInvalidError(`apiKeys.${name} must be a non-negative number.`);
+  return out;
+}
+
+/**
+ * Builds the verifier. Throws {@link ConfigInvalidError} for bad options.
+ * @example
+ * const verifier = createApiKeyVerifier({ store: createMemoryApiKeyStore(), prefixes: ['rg_live'] });
+ * const principal = await verifier.verify(key); // principal.scopes: Set { 'read' }
+ */
+export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
+  const store = options?.store;
+  if (!store || typeof store.findByHash !== 'function')
+    throw new ConfigInvalidError('apiKeys.store is required.');
+  if (options.prefix !== undefined && options.prefixes !== undefined) {
+    throw new ConfigInvalidError('Give apiKeys.prefix or apiKeys.prefixes, not both.');
+  }
+  const prefixes = options.prefixes ?? [options.prefix ?? DEFAULT_API_KEY_PREFIX];
+  if (prefixes.length === 0) throw new ConfigInvalidError('apiKeys.prefixes must not be empty.');
+  for (const prefix of prefixes) assertApiKeyPrefix(prefix);
+  if (options.hasher && options.peppers)
+    throw new ConfigInvalidError('Give apiKeys.hasher or apiKeys.peppers, not both.');
+  const hasher = options.hasher ?? createApiKeyHasher({ peppers: options.peppers ?? [] });
+  const now = options.now ?? (() => new Date());
+  const clock = () => now().getTime();
+  const c = options.cache === false ? { maxEntries: 0, negativeMaxEntries: 0 } : (options.cache ?? {});
+  const known = createLruCache<string, ApiKeyRecord>({
+    maxEntries: positive(c.maxEntries, 10_000, 'cache.maxEntries'),
+    ttlMs: positive(c.ttlSeconds, 60, 'cache.ttlSeconds') * 1000,
+    now: clock,
+  });
+  const unknown = createLruCache<string, true>({
+    maxEntries: positive(c.negativeMaxEntries, 10_000, 'cache.negativeMaxEntries'),
+    ttlMs: positive(c.negativeTtlSeconds, 30, 'cache.negativeTtlSeconds') * 1000,
+    now: clock,
+  });
+  const flushMs = positive(options.lastUsedFlushSeconds, 30, 'lastUsedFlushSeconds') * 1000;
+  const inflight = new Map<string, Promise<ApiKeyRecord | null>>();
+  const pending = new Map<string, Date>();
+  let generation = 0;
+  let closed = false;
+
+  const unsubscribe = store.subscribe((change) => {
+    generation++;
+    unknown.clear();
+    if (change.reset) known.clear();
+    else known.deleteWhere((record, hash) => record.id === change.id || hash === change.hash);
+  });
+
+  async function findRecord(key: string, currentHash: string): Promise<ApiKeyRecord | null> {
+    for (const scheme of hasher.schemes) {
+      const hash = scheme === hasher.currentScheme ? currentHash : await hasher.hash(key, scheme);
+      const record = await callStore(() => store.findByHash(hash));
+      if (!record || record.hashScheme !== scheme || !timingSafeEqualString(record.hash, hash)) continue;
+      if (scheme !== hasher.currentScheme) {
+        // Upgrade to the current scheme (once per key); a failure only means we try again next time.
+        await store.rehash(record.id, currentHash, hasher.currentScheme).catch(() => {});
+      }
+      return { ...record, hash: currentHash, hashScheme: hasher.currentScheme };
+    }
+    return null;
+  }
+
+  async function lookup(key: string): Promise<ApiKeyRecord | null> {
+    const hash = await hasher.hash(key);
+    const cached = known.get(hash);
+    if (cached) return cached;
+    if (unknown.get(hash)) return null;
+    let running = inflight.get(hash);
+    if (!running) {
+      const started = generation;
+      running = findRecord(key, hash).then((record) => {
+        if (generation === started) {
+          if (record) known.set(hash, record);
+          else unknown.set(hash, true);
+        }
+        return record;
+      });
+      inflight.set(hash, running);
+      running.then(
+        () => inflight.delete(hash),
+        () => inflight.delete(hash),
+      );
+    }
+    return running;
+  }
+
+  const flush = async (): Promise<void> => {
+    if (pending.size === 0) return;
+    const entries = [...pending].map(([id, lastUsedAt]) => ({ id, lastUsedAt }));
+    pending.clear();
+    try {
+      await store.touch(entries);
+    } catch {
+      for (const { id, lastUsedAt } of entries) if (!pending.has(id)) pending.set(id, lastUsedAt);
+    }
+  };
+  const timer = flushMs > 0 ? setInterval(() => void flush(), flushMs) : undefined;
+  (timer as { unref?: () => void } | undefined)?.unref?.();
+
+  const accepts = (key: string) => {
+    const parsed = parseApiKey(key);
+    return parsed !== null && prefixes.includes(parsed.prefix);
+  };
+
+  return {
+    isApiKey: (value) => isApiKeyFormat(value, prefixes),
+    async verify(key) {
+      if (closed) throw new UnavailableError('The API-key verifier is closed.');
+      if (!accepts(key)) throw new ApiKeyInvalidError();
+      const record = await lookup(key);
+      const at = now();
+      if (!record || record.revokedAt) throw new ApiKeyInvalidError();
+      if (record.expiresAt && record.expiresAt.getTime() <= at.getTime()) {
+        throw new ApiKeyInvalidError('The API key has expired.');
+      }
+      pending.set(record.id, at);
+      if (pending.size >= 1000) void flush();
+      return {
+        kind: 'apiKey',
+        subject: record.subject ?? `apikey:${record.id}`,
+        scopes: new Set(record.permissions),
+        apiKey: toApiKeyInfo(record),
+      };
+    },
+    async exposed(key, revoke) {
+      if (!accepts(key)) return null;
+      let record: ApiKeyRecord | null;
+      try {
+        record = await lookup(key);
+      } catch {
+        return null;
+      }
+      if (!record) return null;
+      if (!revoke || record.revokedAt) return { id: record.id, revoked: record.revokedAt !== null };
+      try {
+        const revoked = await store.revoke(record.id, now());
+        known.deleteWhere((entry) => entry.id === record.id);
+        return { id: record.id, revoked };
+      } catch {
+        return { id: record.id, revoked: false };
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (timer) clearInterval(timer);
+      unsubscribe();
+      await flush();
+    },
+    stats: () => ({ entries: known.size, negativeEntries: unknown.size, pendingLastUsed: pending.size }),
+    flush,
+  };
+}

@@ -1,0 +1,4 @@
+// Public API of @restguard/store-postgres. This file only re-exports.
+
+export * from './migrations.js';
+export * from './store.js';

@@ -1,0 +1,119 @@
+/**
+ * Versioned schema migrations for the PostgreSQL store, recorded in `<schema>.schema_migrations`.
+ * They run in one transaction holding a transaction-level advisory lock keyed by the schema name, so
+ * instances starting together migrate one after the other and the later ones find nothing to do.
+ * Version 2 adds a trigger that sends `NOTIFY restguard_api_keys` on every insert, revocation, expiry
+ * change, re-hash or deletion, whoever makes it (another instance, the CLI, a manual `UPDATE`).
+ */
+import type pg from 'pg';
+
+/** The NOTIFY channel; payloads are JSON `{ "schema", "id", "hash" }`. */
+export const POSTGRES_CHANNEL = 'restguard_api_keys';
+/** First key of the advisory lock (`'RGK1'`); the second is `hashtext(schema)`. */
+const LOCK_CLASS = 0x52474b31;
+
+/** One schema version. Never edit a released migration; add a new one. */
+export interface PostgresMigration {
+  readonly version: number;
+  readonly name: string;
+  /** SQL for a quoted schema name. */
+  readonly sql: (schema: string) => string;
+}
+
+/** Every migration, in order. */
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    name: 'api keys',
+    sql: (s) => `
+      CREATE TABLE ${s}.api_keys (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        prefix text NOT NULL,
+        hash text NOT NULL,
+        hash_scheme text NOT NULL,
+        permissions text[] NOT NULL,
+        subject text,
+        metadata jsonb NOT NULL DEFAULT '{}',
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz,
+        revoked_at timestamptz,
+        last_used_at timestamptz,
+        rotated_from_id text REFERENCES ${s}.api_keys (id),
+        rotated_to_id text REFERENCES ${s}.api_keys (id)
+      );
+      CREATE UNIQUE INDEX api_keys_hash ON ${s}.api_keys (hash);
+      CREATE INDEX api_keys_created ON ${s}.api_keys (created_at, id);`,
+  },
+  {
+    version: 2,
+    name: 'notify on change',
+    sql: (s) => `
+      CREATE FUNCTION ${s}.notify_api_key_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE r record;
+      BEGIN
+        IF TG_OP = 'INSERT' THEN r := NEW; ELSE r := OLD; END IF;
+        PERFORM pg_notify('${POSTGRES_CHANNEL}',
+          json_build_object('schema', TG_TABLE_SCHEMA, 'id', r.id, 'hash', r.hash)::text);
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER api_keys_inserted AFTER INSERT ON ${s}.api_keys
+        FOR EACH ROW EXECUTE FUNCTION ${s}.notify_api_key_change();
+      CREATE TRIGGER api_keys_updated AFTER UPDATE ON ${s}.api_keys FOR EACH ROW
+        WHEN (OLD.revoked_at IS DISTINCT FROM NEW.revoked_at OR OLD.expires_at IS DISTINCT FROM NEW.expires_at
+          OR OLD.hash IS DISTINCT FROM NEW.hash OR OLD.permissions IS DISTINCT FROM NEW.permissions
+          OR OLD.subject IS DISTINCT FROM NEW.subject OR OLD.rotated_to_id IS DISTINCT FROM NEW.rotated_to_id)
+        EXECUTE FUNCTION ${s}.notify_api_key_change();
+      CREATE TRIGGER api_keys_deleted AFTER DELETE ON ${s}.api_keys
+        FOR EACH ROW EXECUTE FUNCTION ${s}.notify_api_key_change();`,
+  },
+];
+
+/**
+ * Applies pending migrations to `schema` (created if missing) and returns the versions applied.
+ * @example
+ * await migratePostgres(pool, 'restguard'); // [1, 2] the first time, [] afterwards
+ */
+export async function migratePostgres(pool: pg.Pool, schema: string): Promise<number[]> {
+  const s = quoteIdentifier(schema);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS, schema]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`);
+    const applied = new Set(rows.map((row) => row.version));
+    const done: number[] = [];
+    for (const migration of POSTGRES_MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      await client.query(migration.sql(s));
+      await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [
+        migration.version,
+        migration.name,
+      ]);
+      done.push(migration.version);
+    }
+    await client.query('COMMIT');
+    return done;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** A schema name: lowercase letters, digits and `_`, not starting with a digit, ≤ 63 characters. */
+export const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Quotes a validated identifier.
+ * @example
+ * quoteIdentifier('restguard'); // '"restguard"'
+ */
+export function quoteIdentifier(name: string): string {
+  if (!SCHEMA_PATTERN.test(name)) throw new TypeError('Invalid identifier.');
+  return `"${name}"`;
+}

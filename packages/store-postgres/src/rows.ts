@@ -1,0 +1,67 @@
+/** Mapping between `<schema>.api_keys` rows (as pg parses them) and core's {@link ApiKeyRecord}. */
+import type { ApiKeyRecord } from '@restguard/core';
+
+/** A row as pg returns it (timestamptz → Date, text[] → string[], jsonb → object). */
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  hash_scheme: string;
+  permissions: string[];
+  subject: string | null;
+  metadata: Record<string, unknown>;
+  created_at: Date;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+  rotated_from_id: string | null;
+  rotated_to_id: string | null;
+}
+
+/** Row → record. */
+export function fromRow(row: ApiKeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    hash: row.hash,
+    hashScheme: row.hash_scheme,
+    permissions: [...row.permissions],
+    subject: row.subject,
+    metadata: row.metadata ?? {},
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    lastUsedAt: row.last_used_at,
+    rotatedFromId: row.rotated_from_id,
+    rotatedToId: row.rotated_to_id,
+  };
+}
+
+/** The insert statement for a quoted schema; parameters from {@link insertParams}. */
+export function insertSql(schema: string): string {
+  return `INSERT INTO ${schema}.api_keys (id, name, prefix, hash, hash_scheme, permissions, subject, metadata,
+    created_at, expires_at, revoked_at, last_used_at, rotated_from_id, rotated_to_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
+}
+
+/** Positional parameters for {@link insertSql}. */
+export function insertParams(record: ApiKeyRecord): unknown[] {
+  return [
+    record.id,
+    record.name,
+    record.prefix,
+    record.hash,
+    record.hashScheme,
+    record.permissions,
+    record.subject,
+    JSON.stringify(record.metadata ?? {}),
+    record.createdAt,
+    record.expiresAt,
+    record.revokedAt,
+    record.lastUsedAt,
+    record.rotatedFromId,
+    record.rotatedToId,
+  ];
+}

@@ -1,0 +1,234 @@
+/**
+ * `createPostgresApiKeyStore`: restguard's API-key store for many instances, on a `pg` pool. Lookup by
+ * a unique index on `hash`; versioned migrations under an advisory lock on first use; revocations pushed
+ * to every instance by LISTEN/NOTIFY (a trigger sends them, so the CLI's and manual changes count too).
+ * Any pool or connection failure rejects with `UnavailableError` (503), never a pass.
+ */
+import {
+  ApiKeyManagementError,
+  type ApiKeyStore,
+  type ApiKeyStoreChange,
+  ConfigInvalidError,
+  isRestguardError,
+  UnavailableError,
+} from '@restguard/core';
+import pg from 'pg';
+import { type ChangeListener, startChangeListener } from './listener.js';
+import { migratePostgres, quoteIdentifier, SCHEMA_PATTERN } from './migrations.js';
+import { type ApiKeyRow, fromRow, insertParams, insertSql } from './rows.js';
+
+/** Options for {@link createPostgresApiKeyStore}. */
+export interface PostgresApiKeyStoreOptions {
+  /** `postgres://user:password@host:port/database` (also `postgresql://`). */
+  connectionString: string;
+  /** Schema holding the tables, created by the migrations. Default `restguard`. */
+  schema?: string;
+  /** Pool size. Default 10. */
+  maxConnections?: number;
+  /** How long to wait for a connection, in ms. Default 5000. */
+  connectionTimeoutMs?: number;
+  /** Server-side statement timeout, in ms. Default 5000. */
+  statementTimeoutMs?: number;
+  /** Run migrations on first use. Default true; else call `migrate()` yourself. */
+  autoMigrate?: boolean;
+}
+
+/** The PostgreSQL store: an {@link ApiKeyStore} that also tells its schema. */
+export interface PostgresApiKeyStore extends ApiKeyStore {
+  readonly schema: string;
+}
+
+function fail(err: unknown): never {
+  if (isRestguardError(err)) throw err;
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && code.startsWith('23')) {
+    throw new ApiKeyManagementError('conflict', 'An API key with this id or hash already exists.', {
+      cause: err,
+    });
+  }
+  throw new UnavailableError('The API-key store is unavailable.', { cause: err });
+}
+
+/**
+ * Creates the store. Nothing connects until first use; an unreachable server makes each call reject
+ * with `UnavailableError`, and the store recovers by itself once the server is back.
+ * @example
+ * import { createPostgresApiKeyStore } from '@restguard/store-postgres';
+ * const store = createPostgresApiKeyStore({ connectionString: process.env.DATABASE_URL! });
+ * const guard = createGuard({ apiKeys: { store } });
+ */
+export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): PostgresApiKeyStore {
+  const { connectionString } = options;
+  if (typeof connectionString !== 'string' || !/^postgres(?:ql)?:\/\//.test(connectionString)) {
+    throw new ConfigInvalidError('A postgres:// connection string is required.');
+  }
+  const schema = options.schema ?? 'restguard';
+  if (!SCHEMA_PATTERN.test(schema)) {
+    throw new ConfigInvalidError('A schema name must be lowercase letters, digits and "_" (at most 63).');
+  }
+  const s = quoteIdentifier(schema);
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
+    statement_timeout: options.statementTimeoutMs ?? 5000,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    application_name: 'restguard',
+  });
+  pool.on('error', () => {
+    // An idle client died (server restart): the pool replaces it; the next query reports any outage.
+  });
+  const listeners = new Set<(change: ApiKeyStoreChange) => void>();
+  let listener: ChangeListener | undefined;
+  let ready: Promise<void> | undefined;
+  let closed = false;
+
+  const emit = (change: ApiKeyStoreChange) => {
+    for (const fn of [...listeners]) {
+      try {
+        fn(change);
+      } catch {
+        // a listener's failure never breaks the store
+      }
+    }
+  };
+  const prepare = (): Promise<void> => {
+    if (closed) return Promise.reject(new UnavailableError('The API-key store is closed.'));
+    if (options.autoMigrate === false) return Promise.resolve();
+    ready ??= migratePostgres(pool, schema).then(
+      () => undefined,
+      (err) => {
+        ready = undefined;
+        throw err;
+      },
+    );
+    return ready;
+  };
+  const run = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      await prepare();
+      return await work();
+    } catch (err) {
+      fail(err);
+    }
+  };
+  const query = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) =>
+    (await pool.query<R>(sql, params)).rows;
+  const select = `SELECT * FROM ${s}.api_keys`;
+
+  return {
+    schema,
+    migrate: () =>
+      run(async () => {
+        await migratePostgres(pool, schema);
+      }),
+    insert: (record) =>
+      run(async () => {
+        await query(insertSql(s), insertParams(record));
+        emit({ id: record.id, hash: record.hash });
+      }),
+    findByHash: (hash) =>
+      run(async () => {
+        const [row] = await query<ApiKeyRow>(`${select} WHERE hash = $1`, [hash]);
+        return row ? fromRow(row) : null;
+      }),
+    findById: (id) =>
+      run(async () => {
+        const [row] = await query<ApiKeyRow>(`${select} WHERE id = $1`, [id]);
+        return row ? fromRow(row) : null;
+      }),
+    list: (listOptions = {}) =>
+      run(async () => {
+        const where = listOptions.includeRevoked ? '' : 'WHERE revoked_at IS NULL';
+        return (await query<ApiKeyRow>(`${select} ${where} ORDER BY created_at, id`)).map(fromRow);
+      }),
+    revoke: (id, at) =>
+      run(async () => {
+        const [row] = await query<{ hash: string }>(
+          `UPDATE ${s}.api_keys SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1 RETURNING hash`,
+          [id, at],
+        );
+        if (!row) return false;
+        emit({ id, hash: row.hash });
+        return true;
+      }),
+    rotate: (oldId, next, graceUntil) =>
+      run(async () => {
+        const client = await pool.connect();
+        let old: { hash: string; revoked_at: Date | null; rotated_to_id: string | null } | undefined;
+        try {
+          await client.query('BEGIN');
+          [old] = (
+            await client.query(
+              `SELECT hash, revoked_at, rotated_to_id FROM ${s}.api_keys WHERE id = $1 FOR UPDATE`,
+              [oldId],
+            )
+          ).rows;
+          if (!old) throw new ApiKeyManagementError('not_found', 'No API key has this id.');
+          if (old.revoked_at !== null || old.rotated_to_id !== null) {
+            throw new ApiKeyManagementError(
+              'conflict',
+              'A revoked or already rotated key cannot be rotated.',
+            );
+          }
+          await client.query(insertSql(s), insertParams({ ...next, rotatedFromId: oldId }));
+          await client.query(
+            `UPDATE ${s}.api_keys SET rotated_to_id = $2, expires_at = least(coalesce(expires_at, $3), $3) WHERE id = $1`,
+            [oldId, next.id, graceUntil],
+          );
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw err;
+        } finally {
+          client.release();
+        }
+        emit({ id: oldId, hash: old.hash });
+        emit({ id: next.id, hash: next.hash });
+      }),
+    touch: (entries) =>
+      run(async () => {
+        const latest = new Map<string, Date>();
+        for (const { id, lastUsedAt } of entries) {
+          const seen = latest.get(id);
+          if (!seen || seen < lastUsedAt) latest.set(id, lastUsedAt);
+        }
+        if (latest.size === 0) return;
+        await query(
+          `UPDATE ${s}.api_keys k SET last_used_at = v.at
+           FROM unnest($1::text[], $2::timestamptz[]) AS v(id, at)
+           WHERE k.id = v.id AND (k.last_used_at IS NULL OR k.last_used_at < v.at)`,
+          [[...latest.keys()], [...latest.values()]],
+        );
+      }),
+    rehash: (id, hash, hashScheme) =>
+      run(async () => {
+        const [row] = await query<{ hash: string }>(
+          `UPDATE ${s}.api_keys n SET hash = $2, hash_scheme = $3 FROM ${s}.api_keys o
+           WHERE n.id = $1 AND o.id = n.id AND n.hash <> $2 RETURNING o.hash`,
+          [id, hash, hashScheme],
+        );
+        if (row) emit({ id, hash: row.hash });
+      }),
+    subscribe(fn) {
+      listeners.add(fn);
+      if (!listener && !closed) listener = startChangeListener(connectionString, schema, emit);
+      return () => {
+        listeners.delete(fn);
+        if (listeners.size === 0 && listener) {
+          void listener.stop();
+          listener = undefined;
+        }
+      };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      listeners.clear();
+      await listener?.stop();
+      listener = undefined;
+      await pool.end().catch(() => {});
+    },
+  };
+}

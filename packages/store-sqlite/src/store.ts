@@ -1,0 +1,238 @@
+/**
+ * `createSqliteApiKeyStore`: restguard's embedded API-key store on better-sqlite3. WAL journal (readers
+ * never block the writer), a busy timeout for concurrent writers, a unique index on `hash` (lookup is
+ * an index probe), versioned migrations run on first use, and a change feed that brings another
+ * process's revocation to this one's subscribers within about a second.
+ */
+import {
+  ApiKeyManagementError,
+  type ApiKeyStore,
+  type ApiKeyStoreChange,
+  isRestguardError,
+  UnavailableError,
+} from '@restguard/core';
+import Database from 'better-sqlite3';
+import { CHANGE_LOG_RETENTION_MS, type ChangePoller, startChangePoller } from './changes.js';
+import { migrateSqlite } from './migrations.js';
+import { type ApiKeyRow, fromRow, INSERT_SQL, toParams } from './rows.js';
+import { sqlitePathFromUrl } from './url.js';
+
+/** Options for {@link createSqliteApiKeyStore}. */
+export interface SqliteApiKeyStoreOptions {
+  /** A file path, a `sqlite:PATH` URL, or `:memory:` (one process only). The folder must exist. */
+  path: string;
+  /** Fail instead of creating the database file when it does not exist. Default false. */
+  fileMustExist?: boolean;
+  /** How long a write waits for another process's write lock, in ms. Default 5000. */
+  busyTimeoutMs?: number;
+  /** How often the change log is checked while someone subscribes, in ms. Default 1000. */
+  pollIntervalMs?: number;
+  /** Run migrations on first use. Default true; else call `migrate()` yourself. */
+  autoMigrate?: boolean;
+}
+
+/** The SQLite store: an {@link ApiKeyStore} that also tells which file it uses. */
+export interface SqliteApiKeyStore extends ApiKeyStore {
+  /** The file in use. */
+  readonly path: string;
+}
+
+function fail(err: unknown): never {
+  if (isRestguardError(err)) throw err;
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) {
+    throw new ApiKeyManagementError('conflict', 'An API key with this id or hash already exists.', {
+      cause: err,
+    });
+  }
+  throw new UnavailableError('The API-key store is unavailable.', { cause: err });
+}
+
+/**
+ * Opens (lazily, on first use) a SQLite API-key store. Errors opening or using the database reject
+ * with `UnavailableError` (503); the database file is created if missing, its folder is not.
+ * @example
+ * import { createApiKeyVerifier } from '@restguard/core';
+ * import { createSqliteApiKeyStore } from '@restguard/store-sqlite';
+ * const store = createSqliteApiKeyStore({ path: 'sqlite:data/keys.db' });
+ * const verifier = createApiKeyVerifier({ store });
+ */
+export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): SqliteApiKeyStore {
+  const path = sqlitePathFromUrl(options.path);
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const listeners = new Set<(change: ApiKeyStoreChange) => void>();
+  let db: Database.Database | undefined;
+  let migrated = false;
+  let closed = false;
+  let poller: ChangePoller | undefined;
+
+  const emit = (change: ApiKeyStoreChange) => {
+    for (const listener of [...listeners]) {
+      try {
+        listener(change);
+      } catch {
+        // a listener's failure never breaks the store
+      }
+    }
+  };
+  const connection = (): Database.Database => {
+    if (closed) throw new UnavailableError('The API-key store is closed.');
+    if (!db) {
+      const opened = new Database(path, {
+        fileMustExist: options.fileMustExist ?? false,
+        timeout: options.busyTimeoutMs ?? 5000,
+      });
+      try {
+        if (path !== ':memory:') opened.pragma('journal_mode = WAL');
+        opened.pragma('synchronous = NORMAL');
+        opened.pragma('foreign_keys = ON');
+      } catch (err) {
+        opened.close();
+        throw err;
+      }
+      db = opened;
+    }
+    if (!migrated && options.autoMigrate !== false) {
+      migrateSqlite(db);
+      migrated = true;
+    }
+    return db;
+  };
+  const run = async <T>(work: (db: Database.Database) => T): Promise<T> => {
+    try {
+      return work(connection());
+    } catch (err) {
+      fail(err);
+    }
+  };
+  const startPolling = () => {
+    if (poller || listeners.size === 0 || closed) return;
+    try {
+      poller = startChangePoller(connection(), pollIntervalMs, emit);
+    } catch {
+      // Not reachable yet: retried on the next call.
+    }
+  };
+  const pruneChanges = (d: Database.Database) =>
+    d
+      .prepare('DELETE FROM restguard_api_key_changes WHERE changed_at < ?')
+      .run(Date.now() - CHANGE_LOG_RETENTION_MS);
+  const byId = (d: Database.Database, id: string) =>
+    d.prepare('SELECT * FROM restguard_api_keys WHERE id = ?').get(id) as ApiKeyRow | undefined;
+
+  return {
+    path,
+    migrate: () =>
+      run((d) => {
+        migrateSqlite(d);
+        migrated = true;
+        startPolling();
+      }),
+    insert: (record) =>
+      run((d) => {
+        d.prepare(INSERT_SQL).run(toParams(record));
+        startPolling();
+        emit({ id: record.id, hash: record.hash });
+      }),
+    findByHash: (hash) =>
+      run((d) => {
+        startPolling();
+        const row = d.prepare('SELECT * FROM restguard_api_keys WHERE hash = ?').get(hash) as
+          | ApiKeyRow
+          | undefined;
+        return row ? fromRow(row) : null;
+      }),
+    findById: (id) =>
+      run((d) => {
+        const row = byId(d, id);
+        return row ? fromRow(row) : null;
+      }),
+    list: (listOptions = {}) =>
+      run((d) => {
+        const where = listOptions.includeRevoked ? '' : 'WHERE revoked_at IS NULL';
+        const rows = d
+          .prepare(`SELECT * FROM restguard_api_keys ${where} ORDER BY created_at, id`)
+          .all() as ApiKeyRow[];
+        return rows.map(fromRow);
+      }),
+    revoke: (id, at) =>
+      run((d) => {
+        const row = d
+          .transaction(() => {
+            d.prepare('UPDATE restguard_api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(
+              at.getTime(),
+              id,
+            );
+            pruneChanges(d);
+            return byId(d, id);
+          })
+          .immediate();
+        if (!row) return false;
+        emit({ id, hash: row.hash });
+        return true;
+      }),
+    rotate: (oldId, next, graceUntil) =>
+      run((d) => {
+        const old = d
+          .transaction(() => {
+            const current = byId(d, oldId);
+            if (!current) throw new ApiKeyManagementError('not_found', 'No API key has this id.');
+            if (current.revoked_at !== null || current.rotated_to_id !== null) {
+              throw new ApiKeyManagementError(
+                'conflict',
+                'A revoked or already rotated key cannot be rotated.',
+              );
+            }
+            d.prepare(INSERT_SQL).run(toParams({ ...next, rotatedFromId: oldId }));
+            d.prepare(
+              'UPDATE restguard_api_keys SET rotated_to_id = ?, expires_at = min(coalesce(expires_at, ?), ?) WHERE id = ?',
+            ).run(next.id, graceUntil.getTime(), graceUntil.getTime(), oldId);
+            pruneChanges(d);
+            return current;
+          })
+          .immediate();
+        emit({ id: oldId, hash: old.hash });
+        emit({ id: next.id, hash: next.hash });
+      }),
+    touch: (entries) =>
+      run((d) => {
+        if (entries.length === 0) return;
+        const update = d.prepare(
+          'UPDATE restguard_api_keys SET last_used_at = @at WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @at)',
+        );
+        d.transaction(() => {
+          for (const { id, lastUsedAt } of entries) update.run({ id, at: lastUsedAt.getTime() });
+        }).immediate();
+      }),
+    rehash: (id, hash, hashScheme) =>
+      run((d) => {
+        const row = byId(d, id);
+        if (!row || row.hash === hash) return;
+        d.prepare('UPDATE restguard_api_keys SET hash = ?, hash_scheme = ? WHERE id = ?').run(
+          hash,
+          hashScheme,
+          id,
+        );
+        emit({ id, hash: row.hash });
+      }),
+    subscribe(listener) {
+      listeners.add(listener);
+      startPolling();
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) {
+          poller?.stop();
+          poller = undefined;
+        }
+      };
+    },
+    async close() {
+      closed = true;
+      poller?.stop();
+      poller = undefined;
+      listeners.clear();
+      db?.close();
+      db = undefined;
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type ApiKeyStoreChange,
+  createApiKey,
+  createApiKeyVerifier,
+  isRestguardError,
+} from '@restguard/core';
+import { makeRecord } from '@restguard/store-conformance';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createSqliteApiKeyStore, migrateSqlite, sqlitePathFromUrl } from '../src/index.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'restguard-sqlite-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+const code = (err: unknown) => (isRestguardError(err) ? err.code : err);
+
+describe('SQLite store specifics', () => {
+  it('uses WAL, records its migrations and looks keys up through the hash index', async () => {
+    const path = join(dir, 'keys.db');
+    const store = createSqliteApiKeyStore({ path: `sqlite:${path}` });
+    await store.migrate();
+    const db = new Database(path);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const versions = db
+      .prepare('SELECT version FROM restguard_schema_migrations ORDER BY version')
+      .pluck()
+      .all();
+    expect(versions).toEqual([1, 2]);
+    expect(migrateSqlite(db)).toEqual([]);
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM restguard_api_keys WHERE hash = ?').all('x');
+    expect(JSON.stringify(plan)).toContain('restguard_api_keys_hash');
+    db.close();
+    await store.close();
+  });
+
+  it('answers UnavailableError for a database it cannot open', async () => {
+    const missingFolder = createSqliteApiKeyStore({ path: join(dir, 'no-such-folder', 'keys.db') });
+    expect(code(await missingFolder.findByHash('x').catch((e: unknown) => e))).toBe('ERR_UNAVAILABLE');
+    const mustExist = createSqliteApiKeyStore({ path: join(dir, 'absent.db'), fileMustExist: true });
+    expect(code(await mustExist.list().catch((e: unknown) => e))).toBe('ERR_UNAVAILABLE');
+    const { key } = await createApiKey(createSqliteApiKeyStore({ path: join(dir, 'ok.db') }), {
+      name: 'k',
+      permissions: ['read'],
+    });
+    const verifier = createApiKeyVerifier({ store: missingFolder });
+    expect(code(await verifier.verify(key).catch((e: unknown) => e))).toBe('ERR_UNAVAILABLE');
+    await verifier.close();
+  });
+
+  it('pushes a revocation made by any tool (a plain SQL UPDATE from another connection)', async () => {
+    const path = join(dir, 'keys.db');
+    const store = createSqliteApiKeyStore({ path, pollIntervalMs: 50 });
+    const { record } = await makeRecord();
+    await store.insert(record);
+    const seen: ApiKeyStoreChange[] = [];
+    const stop = store.subscribe((change) => seen.push(change));
+    const other = new Database(path);
+    other.prepare('UPDATE restguard_api_keys SET revoked_at = ? WHERE id = ?').run(Date.now(), record.id);
+    other.close();
+    await vi.waitFor(() => expect(seen).toContainEqual({ id: record.id, hash: record.hash }));
+    stop();
+    await store.close();
+  });
+
+  it('tells subscribers to drop everything when the change log was pruned under them', async () => {
+    const path = join(dir, 'keys.db');
+    const store = createSqliteApiKeyStore({ path, pollIntervalMs: 50 });
+    await store.migrate();
+    const seen: ApiKeyStoreChange[] = [];
+    const stop = store.subscribe((change) => seen.push(change));
+    const other = new Database(path);
+    const { record } = await makeRecord();
+    other
+      .prepare(
+        "INSERT INTO restguard_api_key_changes (key_id, hash, changed_at) VALUES (?, NULL, 0), ('x', NULL, 0)",
+      )
+      .run(record.id);
+    other.prepare('DELETE FROM restguard_api_key_changes WHERE key_id = ?').run(record.id);
+    other.close();
+    await vi.waitFor(() => expect(seen).toContainEqual({ id: '*', reset: true }));
+    stop();
+    await store.close();
+  });
+
+  it('lets several processes migrate an empty file and write to it at the same time', async () => {
+    const path = join(dir, 'shared.db');
+    const script = `
+      import { createApiKey } from '@restguard/core';
+      import { createSqliteApiKeyStore } from './dist/index.js';
+      const store = createSqliteApiKeyStore({ path: process.env.DB_PATH });
+      for (let i = 0; i < 40; i++) await createApiKey(store, { name: 'p' + i, permissions: ['read'] });
+      await store.close();`;
+    const cwd = fileURLToPath(new URL('..', import.meta.url));
+    const codes = await Promise.all(
+      [1, 2, 3].map(
+        () =>
+          new Promise<number | null>((resolve) => {
+            const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+              cwd,
+              env: { ...process.env, DB_PATH: path },
+              stdio: 'ignore',
+            });
+            child.on('exit', resolve);
+          }),
+      ),
+    );
+    expect(codes).toEqual([0, 0, 0]);
+    const store = createSqliteApiKeyStore({ path });
+    expect(await store.list()).toHaveLength(120);
+    await store.close();
+    const db = new Database(path);
+    expect(db.prepare('SELECT count(*) FROM restguard_schema_migrations').pluck().get()).toBe(2);
+    db.close();
+  });
+
+  it('reads sqlite: URLs', () => {
+    expect(sqlitePathFromUrl('sqlite:data/keys.db')).toBe('data/keys.db');
+    expect(sqlitePathFromUrl('sqlite:///var/lib/keys.db')).toBe('/var/lib/keys.db');
+    expect(sqlitePathFromUrl('/plain/path.db')).toBe('/plain/path.db');
+    expect(() => sqlitePathFromUrl('sqlite:')).toThrow();
+  });
+});
