@@ -128,7 +128,9 @@ export async function startDemo(
     issuer = started.issuer;
     closeIssuer = () => started.close();
   }
-  const fetchImpl = dev ? createTrustingFetch(dev.caCertPem) : fetch;
+  // The embedded issuer serves this app's development certificate: trust its CA for those calls.
+  // An external issuer is reached with Node's CA store plus NODE_EXTRA_CA_CERTS, as the contract says.
+  const fetchImpl = dev && !config.issuer ? createTrustingFetch(dev.caCertPem) : fetch;
   const metadata = await fetchImpl(`${issuer}/.well-known/openid-configuration`)
     .then((res) => (res.ok ? (res.json() as Promise<Record<string, string>>) : undefined))
     .catch(() => undefined);

@@ -45,7 +45,7 @@ describe('demo apps on an external issuer and PostgreSQL', () => {
     issuerProcess = await startApp(
       'dev-issuer',
       { PORT: '0', DEV_ISSUER_DATA_DIR: tempDir('issuer') },
-      /issuer: https:\/\/\S+/,
+      /signed by a local CA: \S+\n/,
     );
     issuer = /issuer: (https:\/\/\S+)/.exec(issuerProcess.output())![1]!;
     const issuerCaFile = /signed by a local CA: (\S+)/.exec(issuerProcess.output())![1]!;
