@@ -5,20 +5,30 @@
 import type { RequestListener } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { colonPath, type DemoFramework, type DemoKit } from '@restguard/demo-kit';
-import { notFound, onError, requireScopes, restguard, type RestguardEnv } from '@restguard/hono';
-import { Hono, type MiddlewareHandler } from 'hono';
+import { notFound, onError, type RestguardEnv, requireScopes, restguard } from '@restguard/hono';
+import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /** Builds the Hono app for a started kit and returns its Node request listener. */
 export async function createListener(kit: DemoKit): Promise<RequestListener> {
   const app = new Hono<RestguardEnv>();
   app.use(restguard(kit.guard));
   for (const route of kit.routes) {
-    const guard: MiddlewareHandler<RestguardEnv>[] = route.scopes === null ? [] : [requireScopes(route.scopes)];
-    app.on(route.method, colonPath(route.path), ...guard, async (c) => {
+    const path = colonPath(route.path);
+    if (route.scopes !== null) app.on(route.method, path, requireScopes(route.scopes));
+    app.on(route.method, path, async (c) => {
       const contentType = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
       const body = contentType === 'application/json' ? await c.req.json().catch(() => undefined) : undefined;
-      const answer = await route.handle({ principal: c.get('auth'), params: c.req.param(), body, contentType });
-      return c.body(answer.status === 204 ? null : answer.body, answer.status as 200, answer.headers);
+      const answer = await route.handle({
+        principal: c.get('auth'),
+        params: c.req.param(),
+        body,
+        contentType,
+      });
+      const status = answer.status as ContentfulStatusCode;
+      return answer.status === 204
+        ? c.body(null, 204, answer.headers)
+        : c.body(answer.body, status, answer.headers);
     });
   }
   app.notFound(notFound());

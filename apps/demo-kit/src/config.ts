@@ -22,6 +22,11 @@ export interface DemoConfig {
   dataDir: string;
   /** Port of the in-process dev issuer (when `issuer` is undefined). */
   devIssuerPort: number;
+  /** Access-token lifetime of the in-process dev issuer (`DEV_ISSUER_ACCESS_TOKEN_TTL`, seconds). */
+  devIssuerAccessTokenTtl: number;
+  /** Browser login at an external issuer: the client registered for this app (optional). */
+  clientId: string | undefined;
+  clientSecret: string | undefined;
 }
 
 /** A configuration error: the app prints the message on one line and exits with code 2. */
@@ -35,6 +40,17 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback?: number): number |
     throw new DemoConfigError(`${name} must be a port number (0-65535), got ${JSON.stringify(raw)}`);
   }
   return value;
+}
+
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 10) {
+    throw new DemoConfigError(
+      `${name} must be a whole number of seconds (at least 10), got ${JSON.stringify(raw)}`,
+    );
+  }
+  return Number(raw);
 }
 
 /**
@@ -76,5 +92,8 @@ export function readDemoConfig(
     databaseUrl,
     dataDir,
     devIssuerPort: port(env, 'DEV_ISSUER_PORT', listenPort === 0 ? 0 : listenPort + 1)!,
+    devIssuerAccessTokenTtl: seconds(env, 'DEV_ISSUER_ACCESS_TOKEN_TTL', 300),
+    clientId: env.AUTH_CLIENT_ID || undefined,
+    clientSecret: env.AUTH_CLIENT_SECRET || undefined,
   };
 }

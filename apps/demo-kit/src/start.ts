@@ -3,7 +3,8 @@
  * issuer, the API-key store (first keys printed once), one guard, HTTPS (+ optional plain HTTP), the
  * banner with copy-paste curl commands, and a clean shutdown that flushes the key store.
  */
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import path from 'node:path';
@@ -67,6 +68,18 @@ async function openStore(databaseUrl: string): Promise<ApiKeyStore> {
   return createPostgresApiKeyStore({ connectionString: databaseUrl });
 }
 
+/** The session-sealing secret, generated once and kept in the data folder (mode 0600). */
+function sessionSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'session-secret');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    const secret = randomBytes(32).toString('base64url');
+    writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+    return secret;
+  }
+}
+
 /**
  * Starts a demo app with its embedded defaults or the contract's environment.
  * @example
@@ -109,9 +122,15 @@ export async function startDemo(
 
   let issuer = config.issuer;
   let closeIssuer: (() => Promise<void>) | undefined;
+  // Browser login: the embedded issuer's web client, or AUTH_CLIENT_ID/AUTH_CLIENT_SECRET for an external one.
+  let webClient =
+    config.clientId !== undefined
+      ? { clientId: config.clientId, clientSecret: config.clientSecret }
+      : undefined;
   if (!issuer) {
     // Imported only when needed: oidc-provider prints a runtime notice on Node 20 when loaded.
-    const { startDevIssuer } = await import('@restguard/dev-issuer');
+    const { DEV_WEB_CLIENT, startDevIssuer } = await import('@restguard/dev-issuer');
+    webClient = { clientId: DEV_WEB_CLIENT.clientId, clientSecret: DEV_WEB_CLIENT.clientSecret };
     const started = await startDevIssuer({
       host: config.host,
       port: config.port === 0 ? 0 : config.devIssuerPort,
@@ -119,6 +138,7 @@ export async function startDemo(
       tls: { certFile, keyFile, ...(dev ? { ca: dev.caCertPem } : {}) },
       audience: config.audience,
       dataDir: path.join(config.dataDir, 'dev-issuer'),
+      accessTokenTtlSeconds: config.devIssuerAccessTokenTtl,
       webClient: {
         redirectUris: [`${baseUrl}/auth/callback`, `https://localhost:${port}/auth/callback`],
         postLogoutRedirectUris: [`${baseUrl}/`, `https://localhost:${port}/`],
@@ -159,6 +179,19 @@ export async function startDemo(
     tokens: { issuers: [{ issuer, audience: config.audience }], fetch: fetchImpl },
     apiKeys: { store, prefixes: ['rg_test', 'rg_live'] },
     tls: { publicOrigin: baseUrl },
+    ...(webClient
+      ? {
+          sessions: {
+            issuer,
+            ...webClient,
+            baseUrl,
+            secrets: [sessionSecret(config.dataDir)],
+            scopes: ['read', 'write'],
+            resource: config.audience,
+            fetch: fetchImpl,
+          },
+        }
+      : {}),
     optional: true,
   });
 

@@ -102,7 +102,10 @@ export class UnavailableError extends RestguardError {
   readonly code = 'ERR_UNAVAILABLE' as const;
   /** Seconds a client should wait before retrying (`Retry-After`). */
   readonly retryAfterSeconds: number;
-  constructor(message = 'Authentication is temporarily unavailable.', options?: { cause?: unknown; retryAfterSeconds?: number }) {
+  constructor(
+    message = 'Authentication is temporarily unavailable.',
+    options?: { cause?: unknown; retryAfterSeconds?: number },
+  ) {
     super(message, options);
     this.retryAfterSeconds = options?.retryAfterSeconds ?? 5;
   }
@@ -157,11 +160,26 @@ const table: Record<RestguardErrorCode, Row> = {
   ERR_REQUEST_INVALID: { status: 400, error: 'invalid_request', title: 'Invalid request', challenge: true },
   ERR_TOKEN_INVALID: { status: 401, error: 'invalid_token', title: 'Invalid token', challenge: true },
   ERR_TOKEN_EXPIRED: { status: 401, error: 'invalid_token', title: 'Token expired', challenge: true },
-  ERR_SCOPE_INSUFFICIENT: { status: 403, error: 'insufficient_scope', title: 'Insufficient scope', challenge: true },
+  ERR_SCOPE_INSUFFICIENT: {
+    status: 403,
+    error: 'insufficient_scope',
+    title: 'Insufficient scope',
+    challenge: true,
+  },
   ERR_API_KEY_INVALID: { status: 401, error: 'invalid_token', title: 'Invalid API key', challenge: true },
   ERR_HTTPS_REQUIRED: { status: 403, error: 'https_required', title: 'HTTPS required', challenge: false },
-  ERR_CSRF_REJECTED: { status: 403, error: 'csrf_rejected', title: 'Cross-site request refused', challenge: false },
-  ERR_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable', title: 'Service unavailable', challenge: false },
+  ERR_CSRF_REJECTED: {
+    status: 403,
+    error: 'csrf_rejected',
+    title: 'Cross-site request refused',
+    challenge: false,
+  },
+  ERR_UNAVAILABLE: {
+    status: 503,
+    error: 'temporarily_unavailable',
+    title: 'Service unavailable',
+    challenge: false,
+  },
   ERR_CONFIG_INVALID: { status: 500, title: 'Internal server error', challenge: false },
 };
 

@@ -3,16 +3,15 @@
  * extraction, the token, API-key and session verifiers and the authorization step, and answers each
  * request with a {@link Decision} that an adapter only has to write out.
  */
-import { createApiKeyVerifier } from './api-key/index.js';
+
 import type { ApiKeyOptions, ApiKeyVerifier } from './api-key/index.js';
-import { checkCertificateBinding } from './tls/index.js';
-import { createTlsPolicy } from './tls/index.js';
-import type { TlsPolicy, TlsPolicyOptions } from './tls/index.js';
-import { createSessionManager } from './session/index.js';
-import type { SessionManager, SessionOptions } from './session/index.js';
-import { createTokenVerifier } from './token/index.js';
-import type { TokenOptions, TokenVerifier } from './token/index.js';
-import { type Credential, DEFAULT_MAX_CREDENTIAL_LENGTH, extractCredential } from './credentials.js';
+import { createApiKeyVerifier } from './api-key/index.js';
+import {
+  type Credential,
+  DEFAULT_MAX_CREDENTIAL_LENGTH,
+  extractCredential,
+  queryCarriesCredential,
+} from './credentials.js';
 import {
   type ChallengeOptions,
   ConfigInvalidError,
@@ -22,10 +21,16 @@ import {
   isRestguardError,
   toChallenge,
 } from './errors.js';
-import { type AuthEventListener, type AuthEvent, pathOf } from './events.js';
+import { type AuthEvent, type AuthEventListener, pathOf } from './events.js';
 import type { Principal } from './principal.js';
 import type { AuthRequest } from './request.js';
-import { type ScopeRequirement, authorize } from './scope/evaluate.js';
+import { authorize, type ScopeRequirement } from './scope/evaluate.js';
+import type { SessionManager, SessionOptions } from './session/index.js';
+import { createSessionManager } from './session/index.js';
+import type { TlsPolicy, TlsPolicyOptions } from './tls/index.js';
+import { checkCertificateBinding, createTlsPolicy } from './tls/index.js';
+import type { TokenOptions, TokenVerifier } from './token/index.js';
+import { createTokenVerifier } from './token/index.js';
 
 /**
  * Every option restguard takes. Each adapter accepts exactly this object.
@@ -76,7 +81,11 @@ export interface Guard {
   /** Authenticates without the TLS policy; throws a restguard error. null: anonymous (optional). */
   authenticate(request: AuthRequest): Promise<Principal | null>;
   /** The authorization step for a route: null when allowed, else the answer to send. */
-  enforce(principal: Principal | null | undefined, requirement?: ScopeRequirement, request?: AuthRequest): HttpAnswer | null;
+  enforce(
+    principal: Principal | null | undefined,
+    requirement?: ScopeRequirement,
+    request?: AuthRequest,
+  ): HttpAnswer | null;
   /** The answer for an error (restguard's or anything else: a 500 problem without detail). */
   challenge(err: unknown): HttpAnswer;
   /** Handles the browser-login routes (`/auth/login`, …); null when the request is not one. */
@@ -98,10 +107,17 @@ export function createGuard(options: GuardOptions): Guard {
   }
   const maxLength = options.maxCredentialLength ?? DEFAULT_MAX_CREDENTIAL_LENGTH;
   const tokens: TokenVerifier | undefined = options.tokens ? createTokenVerifier(options.tokens) : undefined;
-  const apiKeys: ApiKeyVerifier | undefined = options.apiKeys ? createApiKeyVerifier(options.apiKeys) : undefined;
-  const sessions: SessionManager | undefined = options.sessions ? createSessionManager(options.sessions) : undefined;
+  const apiKeys: ApiKeyVerifier | undefined = options.apiKeys
+    ? createApiKeyVerifier(options.apiKeys)
+    : undefined;
+  const sessions: SessionManager | undefined = options.sessions
+    ? createSessionManager(options.sessions)
+    : undefined;
   const tls: TlsPolicy | undefined = options.tls === false ? undefined : createTlsPolicy(options.tls ?? {});
-  const challengeOptions: ChallengeOptions = { realm: options.realm, resourceMetadataUrl: options.resourceMetadataUrl };
+  const challengeOptions: ChallengeOptions = {
+    realm: options.realm,
+    resourceMetadataUrl: options.resourceMetadataUrl,
+  };
 
   const emit = (event: AuthEvent) => {
     try {
@@ -129,11 +145,15 @@ export function createGuard(options: GuardOptions): Guard {
     if (apiKeys && (credential.source === 'x-api-key' || apiKeys.isApiKey(credential.value))) {
       return apiKeys.verify(credential.value);
     }
-    if (credential.source === 'x-api-key') throw new CredentialsMissingError('API keys are not accepted here.');
+    if (credential.source === 'x-api-key')
+      throw new CredentialsMissingError('API keys are not accepted here.');
     if (!tokens) throw new CredentialsMissingError('Bearer tokens are not accepted here.');
     const principal = await tokens.verify(credential.value);
     if (principal.claims?.cnf !== undefined) {
-      await checkCertificateBinding(principal.claims, tls ? tls.clientCertificate(request) : request.clientCertificate);
+      await checkCertificateBinding(
+        principal.claims,
+        tls ? tls.clientCertificate(request) : request.clientCertificate,
+      );
     }
     return principal;
   }
@@ -141,11 +161,15 @@ export function createGuard(options: GuardOptions): Guard {
   async function authenticateWith(
     request: AuthRequest,
     credential: Credential | null,
+    headers?: Record<string, string | string[]>,
   ): Promise<{ principal: Principal | null; setCookies: string[] }> {
     if (credential) return { principal: await verify(credential, request), setCookies: [] };
     const session = sessions ? await sessions.authenticate(request) : null;
-    if (session) return session;
-    if (options.optional) return { principal: null, setCookies: [] };
+    if (session?.principal) return session;
+    // An ended session (expired, logged out, refresh refused) is anonymous; its cookies are cleared.
+    const setCookies = session?.setCookies ?? [];
+    if (options.optional) return { principal: null, setCookies };
+    if (headers && setCookies.length > 0) headers['set-cookie'] = setCookies;
     throw new CredentialsMissingError();
   }
 
@@ -155,27 +179,31 @@ export function createGuard(options: GuardOptions): Guard {
       let credential: Credential | null = null;
       const headers: Record<string, string | string[]> = {};
       try {
-        credential = extractCredential(request, maxLength);
-        if (tls) {
-          if (!tls.secure(request)) {
-            if (credential) {
-              const exposed = apiKeys?.isApiKey(credential.value)
-                ? await apiKeys.exposed(credential.value, tls.revokeExposedApiKeys)
-                : null;
-              emit({
-                type: 'credential_exposed',
-                source: credential.source,
-                ...(exposed ? { apiKeyId: exposed.id, revoked: exposed.revoked } : {}),
-                method: request.method,
-                path: pathOf(request.url),
-              });
-              throw new HttpsRequiredError();
-            }
-            return { allow: false, answer: tls.insecureAnswer(request) };
-          }
-          if (tls.hsts) headers['strict-transport-security'] = tls.hsts;
+        // TLS first: HSTS goes on every HTTPS answer (RFC 6797), malformed-request refusals included.
+        const secure = tls ? tls.secure(request) : true;
+        if (tls?.hsts && secure) headers['strict-transport-security'] = tls.hsts;
+        if (tls && !secure && queryCarriesCredential(request.url)) {
+          emit({ type: 'credential_exposed', source: 'query', method: request.method, path: pathOf(request.url) });
+          throw new HttpsRequiredError();
         }
-        const { principal, setCookies } = await authenticateWith(request, credential);
+        credential = extractCredential(request, maxLength);
+        if (tls && !secure) {
+          if (credential) {
+            const exposed = apiKeys?.isApiKey(credential.value)
+              ? await apiKeys.exposed(credential.value, tls.revokeExposedApiKeys)
+              : null;
+            emit({
+              type: 'credential_exposed',
+              source: credential.source,
+              ...(exposed ? { apiKeyId: exposed.id, revoked: exposed.revoked } : {}),
+              method: request.method,
+              path: pathOf(request.url),
+            });
+            throw new HttpsRequiredError();
+          }
+          return { allow: false, answer: tls.insecureAnswer(request) };
+        }
+        const { principal, setCookies } = await authenticateWith(request, credential, headers);
         if (setCookies.length > 0) headers['set-cookie'] = setCookies;
         if (principal) {
           emit({

@@ -8,6 +8,7 @@ export * from './credentials.js';
 export * from './events.js';
 export * from './scope/evaluate.js';
 export * from './guard.js';
+export * from './adapter-support.js';
 
 // --- tokens (JWT, JWKS, discovery, introspection) ---
 export * from './token/index.js';

@@ -11,6 +11,7 @@ import {
 } from 'node:crypto';
 import { compactVerify, importJWK, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tokenDigest } from '../token/cache.js';
 import { usableKey } from '../token/keys.js';
 import type { JwsAlgorithm } from '../token/options.js';
 import { webCryptoSignatureVerifier } from '../token/signature.js';
@@ -30,7 +31,6 @@ const ALGS: JwsAlgorithm[] = [
   'Ed25519',
 ];
 const HASH: Record<string, string | null> = { '256': 'sha256', '384': 'sha384', '512': 'sha512' };
-const CURVE: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
 const ORDER: Record<string, bigint> = {
   ES256: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
   ES384: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
@@ -244,5 +244,18 @@ describe('node:crypto signature step vs jose', () => {
     await expect(
       webCryptoSignatureVerifier.importKey({ ...jwk, x: jwk.x!.slice(0, 20) }, 'ES256'),
     ).rejects.toBeDefined();
+  });
+
+  it('computes the verified-token cache key exactly as the default Web Crypto digest', async () => {
+    const node = createNodeSignatureVerifier();
+    const random = prng(99);
+    const tokens = ['', 'a.b.c', '\ud800', '🔑'.repeat(50)];
+    for (let i = 0; i < 300; i++)
+      tokens.push(
+        Array.from({ length: Math.floor(random() * 2000) }, () =>
+          String.fromCharCode(32 + Math.floor(random() * 95)),
+        ).join(''),
+      );
+    for (const token of tokens) expect(node.tokenDigest(token)).toBe(await tokenDigest(token));
   });
 });

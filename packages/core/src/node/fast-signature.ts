@@ -15,7 +15,7 @@
  *   salt as long as the hash, as Web Crypto does; EdDSA is Ed25519 only.
  * - `verify` never throws: anything unexpected is `false`.
  */
-import { constants, verify as cryptoVerify, KeyObject } from 'node:crypto';
+import { constants, createHash, verify as cryptoVerify, KeyObject } from 'node:crypto';
 import type { JwsAlgorithm } from '../token/options.js';
 import { type SignatureVerifier, webCryptoSignatureVerifier } from '../token/signature.js';
 
@@ -68,6 +68,16 @@ function verifySync(alg: JwsAlgorithm, bound: BoundKey, input: Uint8Array, signa
 }
 
 /**
+ * The node:crypto signature step. Besides {@link SignatureVerifier} it offers `tokenDigest`: the
+ * verified-token cache key (base64url SHA-256 of the token, the same value as the default Web Crypto
+ * digest) computed synchronously, for a token verifier that looks for it.
+ */
+export interface NodeSignatureVerifier extends SignatureVerifier {
+  /** base64url(SHA-256(token)), synchronously: equal to core's Web Crypto `tokenDigest`. */
+  tokenDigest(token: string): string;
+}
+
+/**
  * Builds a `node:crypto` signature step with its own bounded cache of imported keys (keyed by the
  * JWK's public members and the algorithm, so a refreshed JWKS does not re-import unchanged keys).
  * Pass it as `tokens.signatureVerifier`; the default stays the portable Web Crypto step.
@@ -79,7 +89,7 @@ function verifySync(alg: JwsAlgorithm, bound: BoundKey, input: Uint8Array, signa
  *   tokens: { issuers: [{ issuer, audience }], signatureVerifier: createNodeSignatureVerifier() },
  * });
  */
-export function createNodeSignatureVerifier(): SignatureVerifier {
+export function createNodeSignatureVerifier(): NodeSignatureVerifier {
   const imported = new Map<string, Promise<BoundKey>>();
   return {
     importKey(jwk, alg) {
@@ -94,6 +104,9 @@ export function createNodeSignatureVerifier(): SignatureVerifier {
         imported.set(id, bound);
       }
       return bound;
+    },
+    tokenDigest(token) {
+      return createHash('sha256').update(token, 'utf8').digest('base64url');
     },
     async verify(alg, key, signingInput, signature) {
       if (typeof key !== 'object' || key === null || !((key as BoundKey).key instanceof KeyObject))
@@ -112,4 +125,4 @@ export function createNodeSignatureVerifier(): SignatureVerifier {
  * @example
  * createGuard({ tokens: { issuers, signatureVerifier: nodeSignatureVerifier } });
  */
-export const nodeSignatureVerifier: SignatureVerifier = createNodeSignatureVerifier();
+export const nodeSignatureVerifier: NodeSignatureVerifier = createNodeSignatureVerifier();

@@ -4,11 +4,11 @@
 //   credentials.ts, https-server.ts, reload.ts   HTTPS serving: load, check, serve, reload certificates
 //   plain-http.ts          the optional plain-HTTP listener: applies the TLS policy only
 //   dev-certificates.ts, x509.ts                 development CA, server and client certificates
-//   fast-signature.ts      node:crypto signature step for access tokens (differential-tested against jose)
+//   fast-path.ts           node:crypto fast paths: token signature step, API-key hasher (differential-tested)
 export * from './connection.js';
 export * from './credentials.js';
 export * from './dev-certificates.js';
-export * from './fast-signature.js';
+export * from './fast-path.js';
 export * from './https-server.js';
 export * from './plain-http.js';
 export * from './reload.js';

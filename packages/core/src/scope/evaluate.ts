@@ -5,7 +5,9 @@ import type { Principal } from '../principal.js';
  * What a route needs. `all`: every scope; `any`: at least one. Both may be given (both must hold).
  * An array is shorthand for `{ all: [...] }`.
  */
-export type ScopeRequirement = readonly string[] | { readonly all?: readonly string[]; readonly any?: readonly string[] };
+export type ScopeRequirement =
+  | readonly string[]
+  | { readonly all?: readonly string[]; readonly any?: readonly string[] };
 
 /**
  * The one authorization step, for OAuth scopes, API-key permissions and sessions alike. Pure.
@@ -14,14 +16,18 @@ export type ScopeRequirement = readonly string[] | { readonly all?: readonly str
  * @example
  * authorize(principal, { any: ['write', 'admin'] });
  */
-export function authorize(principal: Principal | null | undefined, requirement: ScopeRequirement = []): Principal {
+export function authorize(
+  principal: Principal | null | undefined,
+  requirement: ScopeRequirement = [],
+): Principal {
   if (!principal) throw new CredentialsMissingError();
   const { all = [], any = [] } = Array.isArray(requirement)
     ? { all: requirement as readonly string[], any: [] }
     : (requirement as { all?: readonly string[]; any?: readonly string[] });
   const missing = all.filter((scope) => !principal.scopes.has(scope));
   if (missing.length > 0) throw new ScopeInsufficientError(all);
-  if (any.length > 0 && !any.some((scope) => principal.scopes.has(scope))) throw new ScopeInsufficientError(any);
+  if (any.length > 0 && !any.some((scope) => principal.scopes.has(scope)))
+    throw new ScopeInsufficientError(any);
   return principal;
 }
 

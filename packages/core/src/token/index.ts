@@ -1,18 +1,18 @@
-// OWNER: token helper. Placeholder contract; replace with the real implementation.
-import { ConfigInvalidError } from '../errors.js';
-import type { Principal } from '../principal.js';
+// Access-token verification (JWT per RFC 9068 / RFC 8725, opaque per RFC 7662). Re-exports only.
 
-/** Options for access tokens: JWT issuers (JWKS / discovery / static keys) and introspection. */
-export interface TokenOptions {
-  [key: string]: unknown;
-}
-
-/** Verifies one access token into a principal of kind `token`, or throws a restguard error. */
-export interface TokenVerifier {
-  verify(token: string): Promise<Principal>;
-  close(): void | Promise<void>;
-}
-
-export function createTokenVerifier(_options: TokenOptions): TokenVerifier {
-  throw new ConfigInvalidError('token verification: not implemented yet');
-}
+export { discoveryUrls } from './discovery.js';
+export {
+  type ClaimCheckContext,
+  DEFAULT_ALGORITHMS,
+  type FetchLike,
+  type FetchTimings,
+  type IntrospectionOptions,
+  type JwsAlgorithm,
+  SUPPORTED_ALGORITHMS,
+  type TokenCacheOptions,
+  type TokenOptions,
+  type TokenProfile,
+  type TrustedIssuer,
+} from './options.js';
+export { type SignatureVerifier, webCryptoSignatureVerifier } from './signature.js';
+export { createTokenVerifier, type TokenVerifier } from './verifier.js';

@@ -1,0 +1,154 @@
+/**
+ * What the framework adapters share, so that none of them holds an auth decision, a parsing rule or
+ * an error format of its own: turning "options or a guard" into a guard, checking a route's scope
+ * requirement at start-up, and rendering any error (restguard's or the framework's own 404, 405, 415,
+ * JSON parse failure …) as an RFC 9457 problem+json answer.
+ *
+ * Framework errors keep their 4xx status but never their message: a parser's message can quote the
+ * request body, so the problem carries the status's RFC 9110 §15 reason phrase only. Anything that is
+ * not a 4xx becomes a 500 without detail.
+ */
+import {
+  ConfigInvalidError,
+  type HttpAnswer,
+  isRestguardError,
+  problemAnswer,
+  RequestInvalidError,
+  toChallenge,
+} from './errors.js';
+import { createGuard, type Guard, type GuardOptions } from './guard.js';
+import type { ScopeRequirement } from './scope/evaluate.js';
+
+/**
+ * A guard as-is, or a new one built from options. Adapters accept either, so an app can share one
+ * guard between routers (and close it) or just pass options.
+ * @example
+ * const guard = resolveGuard(optionsOrGuard);
+ */
+export function resolveGuard(input: GuardOptions | Guard): Guard {
+  if (typeof input !== 'object' || input === null) {
+    throw new ConfigInvalidError('restguard needs guard options or a guard built by createGuard().');
+  }
+  return isGuard(input) ? input : createGuard(input);
+}
+
+/**
+ * True for a guard built by `createGuard` (or anything shaped like one).
+ * @example
+ * if (isGuard(value)) await value.close();
+ */
+export function isGuard(value: unknown): value is Guard {
+  const candidate = value as Partial<Guard> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.decide === 'function' &&
+    typeof candidate.enforce === 'function'
+  );
+}
+
+const isScopeList = (value: unknown): value is readonly string[] =>
+  Array.isArray(value) &&
+  value.every((scope) => typeof scope === 'string' && scope !== '' && !scope.includes(' '));
+
+/**
+ * Checks a route's requirement when the route is declared, so a typo (`requireScopes('write')`, a
+ * space-joined `'read write'`, an unknown key) fails at start-up instead of letting requests through.
+ * @example
+ * checkScopeRequirement({ any: ['write', 'admin'] }); // returns it
+ * checkScopeRequirement('write'); // throws ConfigInvalidError
+ */
+export function checkScopeRequirement(requirement: unknown): ScopeRequirement {
+  if (isScopeList(requirement)) return requirement;
+  if (typeof requirement === 'object' && requirement !== null && !Array.isArray(requirement)) {
+    const entries = Object.entries(requirement);
+    const valid = entries.every(
+      ([key, value]) => (key === 'all' || key === 'any') && (value === undefined || isScopeList(value)),
+    );
+    if (valid) return requirement as ScopeRequirement;
+  }
+  throw new ConfigInvalidError(
+    'A scope requirement is an array of scopes (all of them) or { all?: string[], any?: string[] }; scopes contain no spaces.',
+  );
+}
+
+/** RFC 9110 §15 reason phrases for the client errors a framework raises itself. */
+const REASONS: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  410: 'Gone',
+  411: 'Length Required',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  414: 'URI Too Long',
+  415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
+  417: 'Expectation Failed',
+  421: 'Misdirected Request',
+  422: 'Unprocessable Content',
+  426: 'Upgrade Required',
+  428: 'Precondition Required',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+};
+
+/**
+ * The problem+json answer for a plain HTTP status, for the framework's own 404, 405, 415 and the
+ * like: the status's reason phrase as `title`, no detail. Statuses outside 4xx give a bare 500.
+ * @example
+ * const answer = statusProblem(404);
+ * // { status: 404, headers: { 'content-type': 'application/problem+json', … }, body: '{"type":"about:blank","title":"Not Found","status":404}' }
+ */
+export function statusProblem(status: number, headers: Record<string, string | string[]> = {}): HttpAnswer {
+  if (!Number.isInteger(status) || status < 400 || status > 499) return toChallenge(undefined);
+  return problemAnswer(status, REASONS[status] ?? 'Client Error', undefined, {}, headers);
+}
+
+/**
+ * The answer for an error that reached a framework's error handler. A restguard error maps through
+ * the guard's challenge (its realm); an error with a 4xx `status`/`statusCode` (http-errors, body
+ * parsers, Fastify's `FST_ERR_*`, Hono's `HTTPException`) becomes {@link statusProblem}; anything
+ * else is a 500 without detail. Never a message, never a stack.
+ * @example
+ * app.use((err, req, res, next) => write(res, errorAnswer(err, guard)));
+ */
+export function errorAnswer(err: unknown, guard?: Pick<Guard, 'challenge'>): HttpAnswer {
+  if (isRestguardError(err)) return guard ? guard.challenge(err) : toChallenge(err);
+  if (typeof err === 'object' && err !== null) {
+    const { status, statusCode } = err as { status?: unknown; statusCode?: unknown };
+    const code = typeof status === 'number' ? status : statusCode;
+    if (typeof code === 'number' && code >= 400 && code <= 499) return statusProblem(code);
+  }
+  return toChallenge(err);
+}
+
+/** Default cap on a request body read for the browser-login routes (back-channel logout posts). */
+export const DEFAULT_MAX_BODY_BYTES = 65536;
+
+/**
+ * Reads a request body stream (a Node `IncomingMessage` or any async iterable of bytes) as UTF-8
+ * text, refusing more than `maxBytes` with a {@link RequestInvalidError}. Web APIs only.
+ * @example
+ * const request = { …, body: () => readBodyText(req) };
+ */
+export async function readBodyText(
+  stream: AsyncIterable<Uint8Array | string>,
+  maxBytes: number = DEFAULT_MAX_BODY_BYTES,
+): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  let size = 0;
+  for await (const chunk of stream) {
+    const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+    size += bytes.byteLength;
+    if (size > maxBytes) throw new RequestInvalidError('The request body is too large.');
+    text += decoder.decode(bytes, { stream: true });
+  }
+  return text + decoder.decode();
+}

@@ -1,0 +1,108 @@
+/**
+ * Access-token refresh (RFC 6749 §6) before expiry, one refresh in flight per session: requests that
+ * arrive with the same session generation share one call, and for a short while afterwards a request
+ * still carrying the old cookie gets the same result instead of replaying a rotated refresh token
+ * (which providers treat as theft, RFC 9700 §4.14.2, and answer by revoking the grant).
+ */
+import * as client from 'openid-client';
+import { UnavailableError } from '../errors.js';
+import { resourceParams } from './login.js';
+import { classifyProviderError, type ProviderClient } from './oidc.js';
+import type { ResolvedSessionOptions } from './options.js';
+import { type SessionData, tokenScopes } from './state.js';
+
+/** The result of a refresh: the next session, or `ended` when the provider refused it. */
+export type RefreshResult = { ok: true; data: SessionData } | { ok: false };
+
+/** How long a finished refresh is remembered for stale cookies of the same generation (seconds). */
+const REMEMBER_SECONDS = 60;
+/** After a failed (unreachable) refresh, the next attempt waits this long (seconds). */
+const RETRY_SECONDS = 5;
+/** At most this many sessions' refreshes are remembered. */
+const CAPACITY = 10_000;
+
+/** Refreshes sessions, single-flight per session id and generation. */
+export interface Refresher {
+  /** True when `data`'s access token is due for a refresh. */
+  due(data: SessionData): boolean;
+  /** The refreshed session; `{ ok: false }` when refused; throws {@link UnavailableError} when unreachable. */
+  refresh(data: SessionData): Promise<RefreshResult>;
+  /** Number of refreshes remembered (for tests). */
+  readonly size: number;
+}
+
+/**
+ * Creates the {@link Refresher}.
+ * @example
+ * const refresher = createRefresher(options, provider);
+ * if (refresher.due(data)) await refresher.refresh(data);
+ */
+export function createRefresher(options: ResolvedSessionOptions, provider: ProviderClient): Refresher {
+  const flights = new Map<string, { promise: Promise<RefreshResult>; until: number }>();
+  const now = () => Math.floor(options.clock() / 1000);
+
+  async function call(data: SessionData): Promise<RefreshResult> {
+    if (!data.refreshToken) return { ok: false };
+    try {
+      const { config } = await provider.get();
+      const tokens = await client.refreshTokenGrant(config, data.refreshToken, resourceParams(options));
+      const claims = tokens.claims();
+      // OIDC Core §12.2: a refreshed ID token must be about the same user.
+      if (claims && claims.sub !== data.sub) return { ok: false };
+      const issuedAt = now();
+      return {
+        ok: true,
+        data: {
+          ...data,
+          idToken: tokens.id_token ?? data.idToken,
+          accessToken: tokens.access_token,
+          refreshToken: tokens.refresh_token ?? data.refreshToken,
+          scopes: tokenScopes(tokens.access_token, tokens.scope, data.scopes),
+          tokenIssuedAt: issuedAt,
+          tokenExpiresAt: issuedAt + (tokens.expiresIn() ?? 300),
+          touchedAt: issuedAt,
+          generation: data.generation + 1,
+        },
+      };
+    } catch (err) {
+      if (classifyProviderError(err).kind === 'unavailable') {
+        throw new UnavailableError('The identity provider is unreachable.', { cause: err });
+      }
+      return { ok: false };
+    }
+  }
+
+  function prune(at: number): void {
+    for (const [key, flight] of flights) if (flight.until <= at) flights.delete(key);
+    while (flights.size >= CAPACITY) flights.delete(flights.keys().next().value!);
+  }
+
+  return {
+    due(data) {
+      const lifetime = data.tokenExpiresAt - data.tokenIssuedAt;
+      const margin = Math.min(options.refreshBeforeExpirySeconds, Math.max(0, lifetime) / 2);
+      return now() >= data.tokenExpiresAt - margin;
+    },
+    refresh(data) {
+      const key = `${data.id}:${data.generation}`;
+      const existing = flights.get(key);
+      if (existing && existing.until > now()) return existing.promise;
+      prune(now());
+      const promise = call(data);
+      const entry = { promise, until: Number.POSITIVE_INFINITY };
+      flights.set(key, entry);
+      promise.then(
+        () => {
+          entry.until = now() + REMEMBER_SECONDS;
+        },
+        () => {
+          entry.until = now() + RETRY_SECONDS; // unreachable: retried after a short backoff
+        },
+      );
+      return promise;
+    },
+    get size() {
+      return flights.size;
+    },
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * The verified-token cache: a repeated token costs no signature check. Keys are SHA-256 digests of
+ * the token (a stolen cache dump holds no token); each entry is dropped at its expiry (the token's
+ * `exp`, or earlier); the cache is bounded in entries and in bytes, evicting least recently used.
+ */
+import { base64url } from 'jose';
+import type { Principal } from '../principal.js';
+
+interface Entry {
+  readonly principal: Principal;
+  /** Clock time (ms) at which the entry stops being served. */
+  readonly expiresAt: number;
+  readonly bytes: number;
+}
+
+/**
+ * The cache key of a token: base64url SHA-256 (Web Crypto).
+ * @example
+ * const key = await tokenDigest('eyJ…');
+ */
+export async function tokenDigest(token: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
+  return base64url.encode(new Uint8Array(digest));
+}
+
+/** A bounded LRU cache of verified principals. */
+export class TokenCache {
+  private readonly entries = new Map<string, Entry>();
+  private bytes = 0;
+
+  constructor(
+    private readonly maxEntries: number,
+    private readonly maxBytes: number,
+    private readonly clock: () => number,
+  ) {}
+
+  /** Number of entries held. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The cached principal, or undefined (absent or expired, which drops it). */
+  get(key: string): Principal | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    this.entries.delete(key);
+    if (entry.expiresAt <= this.clock()) {
+      this.bytes -= entry.bytes;
+      return undefined;
+    }
+    this.entries.set(key, entry); // most recently used goes last
+    return entry.principal;
+  }
+
+  /** Caches a principal until `expiresAt` (ms); ignored when already expired or larger than the cache. */
+  set(key: string, principal: Principal, expiresAt: number, tokenLength: number): void {
+    const bytes = tokenLength + 64;
+    if (expiresAt <= this.clock() || bytes > this.maxBytes || this.maxEntries === 0) return;
+    const previous = this.entries.get(key);
+    if (previous) {
+      this.entries.delete(key);
+      this.bytes -= previous.bytes;
+    }
+    this.entries.set(key, { principal, expiresAt, bytes });
+    this.bytes += bytes;
+    while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
+      const oldest = this.entries.keys().next().value as string;
+      this.bytes -= this.entries.get(oldest)!.bytes;
+      this.entries.delete(oldest);
+    }
+  }
+
+  /** Drops everything. */
+  clear(): void {
+    this.entries.clear();
+    this.bytes = 0;
+  }
+}

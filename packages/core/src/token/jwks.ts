@@ -1,0 +1,81 @@
+/**
+ * The JWKS client (RFC 7517 §5), with restguard's contract: an unknown `kid` refetches at most once
+ * per cooldown after a success; one fetch in flight however many requests wait; each fetch times out
+ * (≤ 5 s); while the JWKS is unreachable, cached keys keep working and an unknown `kid` gets 503; a
+ * failed fetch is retried after a shorter backoff (≤ 15 s). Old keys are refreshed in the background.
+ */
+import { SingleFlight } from './backoff.js';
+import { type FetchJsonOptions, fetchJson } from './fetch-json.js';
+import { KeySet } from './keys.js';
+import type { JwsAlgorithm } from './options.js';
+import type { SignatureVerifier } from './signature.js';
+
+/** Where keys come from: a static set or a remote JWKS. */
+export interface KeySource {
+  /** Imported keys a token with (`kid`, `alg`) may be checked with; `[]`: none (invalid token). */
+  candidates(kid: string | undefined, alg: JwsAlgorithm): Promise<unknown[]>;
+}
+
+/**
+ * A key source over a static JWK Set: never fetched, an unknown `kid` is simply invalid.
+ * @example
+ * const source = staticKeySource({ keys: [publicJwk] }, webCryptoSignatureVerifier);
+ */
+export function staticKeySource(jwks: { keys: readonly unknown[] }, verifier: SignatureVerifier): KeySource {
+  const set = new KeySet(jwks.keys, verifier);
+  return { candidates: (kid, alg) => set.candidates(kid, alg) };
+}
+
+/** Settings of a remote key source. */
+export interface RemoteKeySourceOptions {
+  /** Resolves the JWKS URL (fixed, or from discovery; may throw UnavailableError). */
+  readonly uri: () => Promise<string>;
+  readonly fetching: FetchJsonOptions;
+  readonly verifier: SignatureVerifier;
+  readonly clock: () => number;
+  readonly cooldownMs: number;
+  readonly failureBackoffMs: number;
+  readonly maxKeyAgeMs: number;
+}
+
+/**
+ * A key source over a remote JWKS, following the contract above.
+ * @example
+ * const source = remoteKeySource({ uri: async () => jwksUri, fetching, verifier, clock: Date.now,
+ *   cooldownMs: 30_000, failureBackoffMs: 10_000, maxKeyAgeMs: 600_000 });
+ */
+export function remoteKeySource(options: RemoteKeySourceOptions): KeySource {
+  let keys: KeySet | undefined;
+  const flight = new SingleFlight<void>(
+    async () => {
+      const document = await fetchJson(await options.uri(), options.fetching);
+      if (!Array.isArray(document.keys)) throw new Error('not a JWK Set');
+      keys = new KeySet(document.keys, options.verifier);
+    },
+    options.clock,
+    options.failureBackoffMs,
+  );
+
+  const refreshInBackground = () => {
+    if (!flight.busy && flight.backoffLeft() === 0) flight.run().catch(() => undefined);
+  };
+
+  return {
+    async candidates(kid, alg) {
+      if (!keys) await flight.run();
+      const found = await keys!.candidates(kid, alg);
+      if (found.length > 0) {
+        if (options.clock() - (flight.succeededAt ?? 0) >= options.maxKeyAgeMs) refreshInBackground();
+        return found;
+      }
+      // Unknown kid (or no usable key): refetch, unless one is in flight (join it), the last attempt
+      // failed (503 during the backoff), or the last success is younger than the cooldown.
+      if (!flight.busy && flight.failedAt === undefined) {
+        const age = options.clock() - (flight.succeededAt ?? Number.NEGATIVE_INFINITY);
+        if (age < options.cooldownMs) return [];
+      }
+      await flight.run();
+      return keys!.candidates(kid, alg);
+    },
+  };
+}

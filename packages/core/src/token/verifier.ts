@@ -1,0 +1,216 @@
+/**
+ * `createTokenVerifier`: an access token in, a `token` principal or a restguard error out.
+ * RFC 6750 bearer tokens are JWTs (RFC 9068, verified offline against the issuer's keys, hardened per
+ * RFC 8725) or opaque tokens (RFC 7662 introspection). The token's unverified `iss` only selects among
+ * the configured issuers; nothing is ever fetched from what a token says.
+ */
+import type { JWTPayload } from 'jose';
+import { isRestguardError, TokenInvalidError } from '../errors.js';
+import { type Principal, scopesFromClaims } from '../principal.js';
+import type { SingleFlight } from './backoff.js';
+import { TokenCache, tokenDigest } from './cache.js';
+import { checkType, invalid, validateJwtClaims } from './claims.js';
+import { createDiscovery, type IssuerMetadata } from './discovery.js';
+import { createIntrospector, type Introspector } from './introspection.js';
+import { type KeySource, remoteKeySource, staticKeySource } from './jwks.js';
+import { looksLikeJws, parseJws } from './jws.js';
+import type { JwsAlgorithm, TokenOptions } from './options.js';
+import { type ResolvedIssuer, resolveIssuers, resolveSettings } from './resolve.js';
+import { type SignatureVerifier, webCryptoSignatureVerifier } from './signature.js';
+
+/** Verifies one access token into a principal of kind `token`, or throws a restguard error. */
+export interface TokenVerifier {
+  verify(token: string): Promise<Principal>;
+  close(): void | Promise<void>;
+}
+
+interface IssuerRuntime {
+  readonly config: ResolvedIssuer;
+  readonly keys: KeySource;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
+/**
+ * Builds a token verifier; invalid options throw `ConfigInvalidError` now. Build it once and share it:
+ * it holds the JWKS, discovery and verified-token caches.
+ *
+ * Choices made for you (each can be changed where an option says so):
+ * - `profile: 'rfc9068'` by default: `typ` must be `at+jwt` and the RFC 9068 claims present. Use
+ *   `'lenient'` for issuers without RFC 9068 (Keycloak, Entra ID); ID tokens (`nonce`, `at_hash`,
+ *   `aud` = `azp`, Keycloak `typ: "ID"`), logout tokens and SETs are refused in both profiles.
+ * - The signature is checked first, then the claims (a forged token never learns which claim failed).
+ * - A token without `kid` is accepted only when exactly one key of the set fits its `alg`.
+ * - `http://` issuers, JWKS and introspection endpoints need `allowInsecureRequests` (tests only).
+ * - Opaque (non-JWT) tokens go to the one issuer with `introspection`; its answer must carry a
+ *   matching `aud` unless `requireAudience: false`.
+ * - The verified-token cache (on by default, 10 000 entries / 16 MiB) is keyed by the token's
+ *   SHA-256, serves an entry until the token's `exp` (or its maximum age), and skips `checkClaims`
+ *   on a hit: a custom check that must run per request belongs after the guard.
+ * - Infrastructure failures (discovery, JWKS, introspection) are `UnavailableError` (503 with
+ *   `Retry-After`); a `checkClaims` that throws something other than a restguard error refuses the
+ *   token (401), never lets it pass.
+ * @example
+ * const verifier = createTokenVerifier({
+ *   issuers: [{ issuer: 'https://idp.example', audience: 'https://api.example' }],
+ * });
+ * const principal = await verifier.verify(token); // { kind: 'token', subject, scopes, … }
+ */
+export function createTokenVerifier(options: TokenOptions): TokenVerifier {
+  const issuers = resolveIssuers(options);
+  const settings = resolveSettings(options);
+  const clock = options.clock ?? Date.now;
+  const verifier: SignatureVerifier = options.signatureVerifier ?? webCryptoSignatureVerifier;
+  const fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+  const fetching = { fetch: fetchFn, timeoutMs: settings.timeoutMs, maxBytes: settings.maxResponseBytes };
+  const insecure = options.allowInsecureRequests === true;
+  const criticalHeaders = options.criticalHeaders ?? [];
+  const cache =
+    options.cache === false
+      ? undefined
+      : new TokenCache(
+          options.cache?.maxEntries ?? 10_000,
+          options.cache?.maxBytes ?? 16 * 1024 * 1024,
+          clock,
+        );
+
+  const byIssuer = new Map<string, IssuerRuntime>();
+  let introspector: Introspector | undefined;
+  let introspectionIssuer: ResolvedIssuer | undefined;
+  for (const config of issuers) {
+    const needsDiscovery =
+      (!config.jwks && !config.jwksUri) || (config.introspection && !config.introspection.endpoint);
+    const discovery: SingleFlight<IssuerMetadata> | undefined = needsDiscovery
+      ? createDiscovery(config.issuer, fetching, insecure, clock, settings.failureBackoffMs)
+      : undefined;
+    const keys = config.jwks
+      ? staticKeySource(config.jwks, verifier)
+      : remoteKeySource({
+          uri: async () => {
+            if (config.jwksUri) return config.jwksUri;
+            const uri = (await discovery!.run()).jwks_uri;
+            if (!uri) throw new Error('metadata has no usable jwks_uri');
+            return uri;
+          },
+          fetching,
+          verifier,
+          clock,
+          cooldownMs: settings.cooldownMs,
+          failureBackoffMs: settings.failureBackoffMs,
+          maxKeyAgeMs: settings.maxKeyAgeMs,
+        });
+    byIssuer.set(config.issuer, { config, keys });
+    if (config.introspection) {
+      introspectionIssuer = config;
+      introspector = createIntrospector({
+        issuer: config,
+        settings,
+        discovery,
+        fetch: options.fetch,
+        insecure,
+      });
+    }
+  }
+
+  async function runClaimCheck(
+    claims: Record<string, unknown>,
+    issuer: string,
+    header?: ReturnType<typeof parseJws>['header'],
+  ) {
+    if (!options.checkClaims) return;
+    let ok: boolean | undefined;
+    try {
+      ok = await options.checkClaims(claims as JWTPayload, {
+        issuer,
+        header,
+        source: header ? 'jwt' : 'introspection',
+      });
+    } catch (err) {
+      if (isRestguardError(err)) throw err;
+      throw new TokenInvalidError(undefined, { cause: err });
+    }
+    if (ok === false) throw invalid('refused');
+  }
+
+  function principalOf(claims: Record<string, unknown>, issuer: ResolvedIssuer): Principal {
+    const str = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
+    const clientId = str(claims.client_id) ?? str(claims.azp);
+    const subject = str(claims.sub) ?? clientId;
+    if (!subject) throw invalid('claims');
+    return deepFreeze({
+      kind: 'token' as const,
+      subject,
+      scopes: scopesFromClaims(claims, issuer.scopeClaim),
+      issuer: issuer.issuer,
+      ...(clientId ? { clientId } : {}),
+      claims: claims as JWTPayload,
+    });
+  }
+
+  /** When a cached entry stops being served (ms): exp, capped by the maximum token age. */
+  function expiryOf(claims: Record<string, unknown>, capMs = Number.POSITIVE_INFINITY): number {
+    const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : Number.POSITIVE_INFINITY;
+    const age =
+      settings.maxTokenAgeSeconds !== undefined && typeof claims.iat === 'number'
+        ? (claims.iat + settings.maxTokenAgeSeconds) * 1000
+        : Number.POSITIVE_INFINITY;
+    return Math.min(exp, age, capMs);
+  }
+
+  async function verifyJwt(token: string): Promise<{ principal: Principal; expiresAt: number }> {
+    const jws = parseJws(token, criticalHeaders);
+    const runtime = typeof jws.payload.iss === 'string' ? byIssuer.get(jws.payload.iss) : undefined;
+    if (!runtime) throw invalid('issuer');
+    const { config } = runtime;
+    const alg = jws.header.alg as JwsAlgorithm;
+    if (!config.algorithms.has(alg)) throw invalid('algorithm');
+    checkType(jws.header.typ, config.profile);
+    const candidates = await runtime.keys.candidates(jws.header.kid, alg);
+    let verified = false;
+    for (const key of candidates) {
+      if (await verifier.verify(alg, key, jws.signingInput, jws.signature)) {
+        verified = true;
+        break;
+      }
+    }
+    if (!verified) throw invalid('signature');
+    validateJwtClaims(jws.payload, config, settings, Math.floor(clock() / 1000));
+    await runClaimCheck(jws.payload, config.issuer, jws.header);
+    return { principal: principalOf(jws.payload, config), expiresAt: expiryOf(jws.payload) };
+  }
+
+  async function verifyOpaque(token: string): Promise<{ principal: Principal; expiresAt: number }> {
+    if (!introspector || !introspectionIssuer) throw invalid('malformed');
+    const claims = await introspector(token, Math.floor(clock() / 1000));
+    await runClaimCheck(claims, introspectionIssuer.issuer);
+    const maxCache = (introspectionIssuer.introspection?.maxCacheSeconds ?? 60) * 1000;
+    return {
+      principal: principalOf(claims, introspectionIssuer),
+      expiresAt: expiryOf(claims, clock() + maxCache),
+    };
+  }
+
+  return {
+    async verify(token) {
+      if (typeof token !== 'string' || token.length === 0) throw invalid('malformed');
+      if (token.length > settings.maxTokenLength) throw invalid('malformed');
+      const key = cache ? await tokenDigest(token) : '';
+      const hit = cache?.get(key);
+      if (hit) return hit;
+      const { principal, expiresAt } = looksLikeJws(token)
+        ? await verifyJwt(token)
+        : await verifyOpaque(token);
+      cache?.set(key, principal, expiresAt, token.length);
+      return principal;
+    },
+    close() {
+      cache?.clear();
+    },
+  };
+}
