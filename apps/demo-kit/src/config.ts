@@ -27,6 +27,8 @@ export interface DemoConfig {
   /** Browser login at an external issuer: the client registered for this app (optional). */
   clientId: string | undefined;
   clientSecret: string | undefined;
+  /** `RESTGUARD_API_KEY_PEPPER=ID:SECRET`: API keys hashed with HMAC-SHA256 (the CLI reads the same). */
+  apiKeyPepper: { id: string; secret: string } | undefined;
 }
 
 /** A configuration error: the app prints the message on one line and exits with code 2. */
@@ -40,6 +42,16 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback?: number): number |
     throw new DemoConfigError(`${name} must be a port number (0-65535), got ${JSON.stringify(raw)}`);
   }
   return value;
+}
+
+function pepper(raw: string | undefined): { id: string; secret: string } | undefined {
+  if (!raw) return undefined;
+  const colon = raw.indexOf(':');
+  if (colon <= 0 || colon === raw.length - 1) {
+    // Never echo the value: it is a secret.
+    throw new DemoConfigError('RESTGUARD_API_KEY_PEPPER must be ID:SECRET');
+  }
+  return { id: raw.slice(0, colon), secret: raw.slice(colon + 1) };
 }
 
 function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -95,5 +107,6 @@ export function readDemoConfig(
     devIssuerAccessTokenTtl: seconds(env, 'DEV_ISSUER_ACCESS_TOKEN_TTL', 300),
     clientId: env.AUTH_CLIENT_ID || undefined,
     clientSecret: env.AUTH_CLIENT_SECRET || undefined,
+    apiKeyPepper: pepper(env.RESTGUARD_API_KEY_PEPPER),
   };
 }

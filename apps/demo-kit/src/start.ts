@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import path from 'node:path';
-import { type ApiKeyStore, createApiKey, createGuard, type Guard } from '@restguard/core';
+import { type ApiKeyStore, createApiKey, createApiKeyHasher, createGuard, type Guard } from '@restguard/core';
 import { createHttpsServer, ensureDevCertificates, plainHttpListener } from '@restguard/core/node';
 import { type DemoConfig, DemoConfigError, readDemoConfig } from './config.js';
 import { createTrustingFetch } from './fetch.js';
@@ -155,6 +155,8 @@ export async function startDemo(
     .then((res) => (res.ok ? (res.json() as Promise<Record<string, string>>) : undefined))
     .catch(() => undefined);
 
+  // Peppers are checked here, at start-up (a short secret is a configuration error).
+  const hasher = createApiKeyHasher(config.apiKeyPepper ? { peppers: [config.apiKeyPepper] } : {});
   const store = await openStore(config.databaseUrl);
   await store.migrate();
   const firstKeys: { label: string; key: string }[] = [];
@@ -167,6 +169,7 @@ export async function startDemo(
         name: `demo ${label}`,
         permissions: [...permissions],
         prefix: 'rg_test',
+        hasher,
       });
       firstKeys.push({ label, key });
     }
@@ -177,7 +180,7 @@ export async function startDemo(
     realm: 'notes',
     resourceMetadataUrl,
     tokens: { issuers: [{ issuer, audience: config.audience }], fetch: fetchImpl },
-    apiKeys: { store, prefixes: ['rg_test', 'rg_live'] },
+    apiKeys: { store, prefixes: ['rg_test', 'rg_live'], hasher },
     tls: { publicOrigin: baseUrl },
     ...(webClient
       ? {

@@ -1,0 +1,144 @@
+/**
+ * The command runner: words → command → exit code. It never throws and never prints a stack trace:
+ * a refusal is exactly one line on stderr and exit code 2; success is exit code 0.
+ */
+import { commandHelp, parseCommand } from './args.js';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, errorCode, oneLine, UsageError } from './errors.js';
+import { runKeysCommand } from './keys.js';
+import { keysCommands } from './specs.js';
+import { runTokenCommand, tokenSpec } from './token.js';
+import { VERSION } from './version.js';
+
+/**
+ * Where the CLI reads and writes. The binary passes the real process; tests may pass their own.
+ * @example
+ * const out: string[] = [];
+ * const io: CliIo = { stdout: (t) => out.push(t), stderr: (t) => out.push(t), env: {}, cwd: '/' };
+ */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Environment variables (`DATABASE_URL`, `RESTGUARD_API_KEY_PREFIX`, peppers). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Directory relative `sqlite:` paths are resolved against. */
+  readonly cwd: string;
+}
+
+const MAIN_HELP = `Usage: restguard <command> [options]
+
+Manage restguard API keys (shown once, at creation; only their hashes are stored), and get
+development access tokens.
+
+Commands:
+  keys create   --name NAME --permissions read,write [--expires-in 30d] [--json]
+  keys list     [--all] [--json]
+  keys revoke   ID [--json]
+  keys rotate   ID [--grace 24h] [--json]
+  token         --issuer URL --client-id ID [--scope read,write] [--resource URL] [--json]
+                A development access token (client credentials; secret in RESTGUARD_CLIENT_SECRET).
+  help [COMMAND]  Show help (also: restguard keys create --help).
+  --version     Print the version.
+
+Every keys command takes --db URL: sqlite:PATH, postgres://… or postgresql://…
+(default: the DATABASE_URL environment variable).
+
+Environment:
+  DATABASE_URL                 The API-key database when --db is not given.
+  RESTGUARD_API_KEY_PREFIX     Prefix of new keys (default rg_live).
+  RESTGUARD_CLIENT_SECRET      The client secret for \`restguard token\`.
+  RESTGUARD_API_KEY_PEPPER     The application's current pepper as ID:SECRET (secret >= 32 bytes),
+                               so new keys are hashed with HMAC-SHA256 like the app expects. Never
+                               a flag: flags end up in shell history and process lists.
+
+Exit codes: 0 done; 2 refused (bad input, unreachable database, unknown id): nothing was changed.
+`;
+
+const KEYS_HELP = `Usage: restguard keys <create|list|revoke|rotate> [options]
+
+Run restguard keys <command> --help for a command's options.
+`;
+
+/**
+ * Runs the CLI with `argv` (the words after `restguard`) and returns the exit code.
+ * @example
+ * process.exitCode = await runCli(process.argv.slice(2), {
+ *   stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t),
+ *   env: process.env, cwd: process.cwd(),
+ * });
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`restguard: ${oneLine(err.message)}\n`);
+      return EXIT_USAGE;
+    }
+    const code = errorCode(err);
+    io.stderr(`restguard: unexpected internal error${code ? ` (${code})` : ''}; please report it.\n`);
+    return EXIT_INTERNAL;
+  }
+}
+
+async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  const [first, second, ...rest] = argv;
+  if (first === undefined) throw new UsageError('missing command; run `restguard --help`.');
+  if (first === '--help' || first === '-h') return help(io, argv.slice(1));
+  if (first === 'help') return help(io, argv.slice(1));
+  if (first === '--version' || first === '-V') {
+    if (argv.length > 1) throw new UsageError('--version takes no other arguments.');
+    io.stdout(`${VERSION}\n`);
+    return EXIT_OK;
+  }
+  if (first === 'token') {
+    const parsed = parseCommand(tokenSpec, argv.slice(1));
+    if (parsed.values.help) {
+      io.stdout(commandHelp(tokenSpec));
+      return EXIT_OK;
+    }
+    return runTokenCommand(parsed, io);
+  }
+  if (first !== 'keys') {
+    if (first.startsWith('-'))
+      throw new UsageError(`unknown option ${safeWord(first)}; run \`restguard --help\`.`);
+    throw new UsageError(`unknown command ${safeWord(first)}; run \`restguard --help\`.`);
+  }
+  if (second === undefined) throw new UsageError('keys: missing command (create, list, revoke or rotate).');
+  if (second === '--help' || second === '-h') {
+    io.stdout(KEYS_HELP);
+    return EXIT_OK;
+  }
+  const spec = Object.hasOwn(keysCommands, second) ? keysCommands[second] : undefined;
+  if (!spec) {
+    throw new UsageError(`keys: unknown command ${safeWord(second)} (use create, list, revoke or rotate).`);
+  }
+  const parsed = parseCommand(spec, rest);
+  if (parsed.values.help) {
+    io.stdout(commandHelp(spec));
+    return EXIT_OK;
+  }
+  return runKeysCommand(second as 'create' | 'list' | 'revoke' | 'rotate', parsed, io);
+}
+
+function help(io: CliIo, words: readonly string[]): number {
+  const [group, command, ...extra] = words.filter((w) => w !== '--help' && w !== '-h');
+  if (group === undefined) io.stdout(MAIN_HELP);
+  else if (group === 'token' && command === undefined) io.stdout(commandHelp(tokenSpec));
+  else if (group === 'keys' && command === undefined) io.stdout(KEYS_HELP);
+  else if (
+    group === 'keys' &&
+    command !== undefined &&
+    Object.hasOwn(keysCommands, command) &&
+    !extra.length
+  ) {
+    io.stdout(commandHelp(keysCommands[command]!));
+  } else {
+    throw new UsageError(`help: unknown command ${safeWord(words.join(' '))}; run \`restguard --help\`.`);
+  }
+  return EXIT_OK;
+}
+
+/** A word from the command line, quoted for an error line only when it is short and plain. */
+function safeWord(word: string): string {
+  return word.length <= 40 && /^[\w .:/-]+$/.test(word) ? `"${word}"` : '(not shown)';
+}
