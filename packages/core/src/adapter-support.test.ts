@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  checkScopeRequirement,
-  errorAnswer,
-  isGuard,
-  readBodyText,
-  resolveGuard,
-  statusProblem,
-} from './adapter-support.js';
+import { errorAnswer, isGuard, readBodyText, resolveGuard, statusProblem } from './adapter-support.js';
 import { ConfigInvalidError, TokenExpiredError, UnavailableError } from './errors.js';
 import type { Guard } from './guard.js';
+import { checkScopeRequirement } from './scope/evaluate.js';
 
 const fakeGuard = {
   options: {},

@@ -17,7 +17,6 @@ import {
   toChallenge,
 } from './errors.js';
 import { createGuard, type Guard, type GuardOptions } from './guard.js';
-import type { ScopeRequirement } from './scope/evaluate.js';
 
 /**
  * A guard as-is, or a new one built from options. Adapters accept either, so an app can share one
@@ -44,31 +43,6 @@ export function isGuard(value: unknown): value is Guard {
     candidate !== null &&
     typeof candidate.decide === 'function' &&
     typeof candidate.enforce === 'function'
-  );
-}
-
-const isScopeList = (value: unknown): value is readonly string[] =>
-  Array.isArray(value) &&
-  value.every((scope) => typeof scope === 'string' && scope !== '' && !scope.includes(' '));
-
-/**
- * Checks a route's requirement when the route is declared, so a typo (`requireScopes('write')`, a
- * space-joined `'read write'`, an unknown key) fails at start-up instead of letting requests through.
- * @example
- * checkScopeRequirement({ any: ['write', 'admin'] }); // returns it
- * checkScopeRequirement('write'); // throws ConfigInvalidError
- */
-export function checkScopeRequirement(requirement: unknown): ScopeRequirement {
-  if (isScopeList(requirement)) return requirement;
-  if (typeof requirement === 'object' && requirement !== null && !Array.isArray(requirement)) {
-    const entries = Object.entries(requirement);
-    const valid = entries.every(
-      ([key, value]) => (key === 'all' || key === 'any') && (value === undefined || isScopeList(value)),
-    );
-    if (valid) return requirement as ScopeRequirement;
-  }
-  throw new ConfigInvalidError(
-    'A scope requirement is an array of scopes (all of them) or { all?: string[], any?: string[] }; scopes contain no spaces.',
   );
 }
 
@@ -128,7 +102,11 @@ export function errorAnswer(err: unknown, guard?: Pick<Guard, 'challenge'>): Htt
   return toChallenge(err);
 }
 
-/** Default cap on a request body read for the browser-login routes (back-channel logout posts). */
+/**
+ * Default cap on a request body read for the browser-login routes (back-channel logout posts).
+ * @example
+ * await readBodyText(req, DEFAULT_MAX_BODY_BYTES * 2);
+ */
 export const DEFAULT_MAX_BODY_BYTES = 65536;
 
 /**

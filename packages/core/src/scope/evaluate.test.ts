@@ -67,3 +67,12 @@ describe('scopesFromClaims', () => {
     expect([...scopesFromClaims({ scope: 42, scp: [1, null, 'ok'] })]).toEqual(['ok']);
   });
 });
+
+describe('malformed requirements', () => {
+  it('refuses to treat a bare or space-joined string as no requirement', () => {
+    const everything = principal('read', 'write');
+    expect(outcome(() => authorize(everything, 'write' as never))).toBe('ERR_CONFIG_INVALID');
+    expect(outcome(() => authorize(everything, ['read write']))).toBe('ERR_CONFIG_INVALID');
+    expect(outcome(() => authorize(everything, { every: ['x'] } as never))).toBe('ERR_CONFIG_INVALID');
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * @restguard/fastify: the Fastify 5 plugin. It only translates: a Fastify request becomes core's
+ * `AuthRequest`, the guard decides in an `onRequest` hook, and its answer goes out through the reply
+ * verbatim. No auth decision, parsing or error format lives here.
+ *
+ * Registered through fastify-plugin, so its hooks, decorators and handlers apply to the scope that
+ * registers it and that scope's children, never to siblings.
+ */
+import {
+  type AuthRequest,
+  checkScopeRequirement,
+  errorAnswer,
+  type Guard,
+  type GuardOptions,
+  type HttpAnswer,
+  headersFromRaw,
+  isGuard,
+  readBodyText,
+  resolveGuard,
+  type ScopeRequirement,
+  statusProblem,
+} from '@restguard/core';
+import { type NodeConnectionInfo, nodeConnectionInfo } from '@restguard/core/node';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+import type { RestguardDecorator } from './types.js';
+
+export type { RestguardDecorator, RestguardRouteConfig } from './types.js';
+
+/**
+ * What the plugin adds to core's options.
+ * @example
+ * await app.register(restguard, { ...guardOptions, errorHandlers: false });
+ */
+export interface RestguardFastifyOptions {
+  /**
+   * Install problem+json handlers for everything else in this scope: `setErrorHandler` (Fastify's
+   * own 400/413/415, JSON parse and validation errors, thrown errors) and `setNotFoundHandler` (404).
+   * Default true. Set false when the app installs its own (Fastify allows one per scope).
+   */
+  readonly errorHandlers?: boolean;
+  /**
+   * How connection facts are read. Default `nodeConnectionInfo` (a client certificate only when the
+   * server verified it). For RFC 8705 §2.2 self-signed certificate binding, pass
+   * `(socket) => nodeConnectionInfo(socket, { allowUnverifiedCertificates: true })`.
+   */
+  readonly connectionInfo?: ConnectionInfoReader;
+}
+
+/**
+ * Reads a socket's TLS state, peer address and client certificate (`nodeConnectionInfo`).
+ * @example
+ * const reader: ConnectionInfoReader = (socket) => nodeConnectionInfo(socket, { allowUnverifiedCertificates: true });
+ */
+export type ConnectionInfoReader = (socket: FastifyRequest['raw']['socket']) => NodeConnectionInfo;
+
+/**
+ * Core's guard options, or `{ guard }` to share a guard built with `createGuard`.
+ * @example
+ * const guard = createGuard(guardOptions);
+ * await app.register(restguard, { guard }); // closing `guard` stays with the app
+ */
+export type RestguardPluginOptions = (GuardOptions | { readonly guard: Guard }) & RestguardFastifyOptions;
+
+function toAuthRequest(
+  request: FastifyRequest,
+  connectionInfo: ConnectionInfoReader = nodeConnectionInfo,
+): AuthRequest {
+  return {
+    method: request.method,
+    url: request.url,
+    headers: headersFromRaw(request.raw.rawHeaders),
+    ...connectionInfo(request.raw.socket),
+    body: () => readBodyText(request.raw),
+  };
+}
+
+/**
+ * Writes an answer verbatim. The body goes as bytes (Fastify would append `; charset=utf-8` to the
+ * content type of a string) or not at all (a Buffer, even empty, would get `application/octet-stream`).
+ */
+function send(reply: FastifyReply, answer: HttpAnswer): FastifyReply {
+  reply.code(answer.status).headers(answer.headers);
+  return answer.body === '' ? reply.send() : reply.send(Buffer.from(answer.body));
+}
+
+const plugin: FastifyPluginAsync<RestguardPluginOptions> = async (app, options) => {
+  const {
+    errorHandlers = true,
+    connectionInfo,
+    ...rest
+  } = options as RestguardFastifyOptions & Record<string, unknown>;
+  const shared = 'guard' in rest && isGuard(rest.guard);
+  const guard = shared ? (rest.guard as Guard) : resolveGuard(rest as GuardOptions);
+  if (!shared) app.addHook('onClose', () => guard.close());
+
+  const decorator: RestguardDecorator = {
+    guard,
+    require(requirement: ScopeRequirement): onRequestHookHandler {
+      const checked = checkScopeRequirement(requirement);
+      return async (request, reply) => {
+        const answer = guard.enforce(request.auth, checked, toAuthRequest(request));
+        if (answer) return send(reply, answer);
+      };
+    },
+  };
+  // A second registration in a child scope stacks: the parent's hook still runs first.
+  if (!app.hasRequestDecorator('auth')) app.decorateRequest('auth', null);
+  app.decorate('restguard', decorator);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const authRequest = toAuthRequest(request, connectionInfo);
+    const route = await guard.handleAuthRoute(authRequest);
+    if (route) return send(reply, route);
+    const requirement = request.routeOptions.config.restguard?.scopes;
+    const decision = await guard.decide(authRequest, requirement);
+    if (!decision.allow) return send(reply, decision.answer);
+    reply.headers(decision.headers);
+    request.auth = decision.principal;
+  });
+
+  app.addHook('onRoute', (route) => {
+    const scopes = (route.config as { restguard?: { scopes?: unknown } } | undefined)?.restguard?.scopes;
+    if (scopes !== undefined) checkScopeRequirement(scopes);
+  });
+
+  if (errorHandlers) {
+    app.setErrorHandler((err, request, reply) => {
+      const answer = errorAnswer(err, guard);
+      if (answer.status >= 500 && answer.status !== 503) request.log.error({ err }, 'request failed');
+      return send(reply, answer);
+    });
+    app.setNotFoundHandler((_request, reply) => send(reply, statusProblem(404)));
+  }
+};
+
+/**
+ * The plugin. Takes core's `GuardOptions` (documented once in core) or `{ guard }`, plus
+ * {@link RestguardFastifyOptions}. Sets `request.auth`, adds `app.restguard.require(…)`, honours a
+ * route's `config: { restguard: { scopes } }`, and (unless `errorHandlers: false`) answers Fastify's
+ * own errors and 404s as problem+json.
+ * @example
+ * import Fastify from 'fastify';
+ * import { restguard } from '@restguard/fastify';
+ *
+ * const app = Fastify();
+ * await app.register(restguard, { tokens: { issuers: [{ issuer, audience }] } });
+ * app.get('/api/notes', { config: { restguard: { scopes: ['read'] } } }, async (request) => ({ subject: request.auth?.subject }));
+ * app.post('/api/notes', { onRequest: app.restguard.require(['write']) }, async () => ({ ok: true }));
+ */
+export const restguard = fp(plugin, { name: '@restguard/fastify', fastify: '5.x' });

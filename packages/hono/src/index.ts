@@ -1,0 +1,221 @@
+/**
+ * @restguard/hono: the Hono middleware, on @hono/node-server and on Web-standard runtimes
+ * (`app.request()`, Workers, Deno, Bun). It only translates: the request becomes core's
+ * `AuthRequest`, the guard decides, refusals are thrown as `HTTPException(status, { res })` carrying
+ * the guard's answer verbatim. No auth decision, parsing or error format lives here, and nothing on
+ * its path imports a Node built-in.
+ */
+import {
+  type AuthRequest,
+  ConfigInvalidError,
+  checkScopeRequirement,
+  errorAnswer,
+  type Guard,
+  type GuardOptions,
+  type HttpAnswer,
+  headersFromRaw,
+  headersFromWeb,
+  type Principal,
+  resolveGuard,
+  type ScopeRequirement,
+  statusProblem,
+} from '@restguard/core';
+import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/**
+ * The context variables the middleware sets: `c.get('auth')`.
+ * @example
+ * type AppEnv = { Variables: RestguardVariables & { requestId: string } };
+ */
+export type RestguardVariables = {
+  /** Who made the request; `null` when anonymous under `optional`. */
+  auth: Principal | null;
+};
+
+/**
+ * The environment of an app using restguard.
+ * @example
+ * const app = new Hono<RestguardEnv>();
+ */
+export type RestguardEnv = { Variables: RestguardVariables };
+
+/**
+ * The middleware returned by {@link restguard}, with the guard it uses (close it on shutdown).
+ * @example
+ * const auth: RestguardMiddleware = restguard(options);
+ * await auth.guard.close();
+ */
+export type RestguardMiddleware = MiddlewareHandler<RestguardEnv> & { readonly guard: Guard };
+
+/**
+ * Connection facts read from a Node socket (see `nodeConnectionInfo` in `@restguard/core/node`).
+ * @example
+ * const facts: ConnectionInfo = { tls: true, remoteAddress: '127.0.0.1' };
+ */
+export type ConnectionInfo = Pick<AuthRequest, 'tls' | 'remoteAddress' | 'clientCertificate'>;
+
+/**
+ * What the middleware adds to core's options (its second argument).
+ * @example
+ * import { nodeConnectionInfo } from '@restguard/core/node';
+ * app.use(restguard(options, { connectionInfo: nodeConnectionInfo })); // mTLS on @hono/node-server
+ */
+export interface RestguardHonoOptions {
+  /**
+   * On @hono/node-server, reads the connection facts from the Node socket. Default: `tls` and
+   * `remoteAddress` only. Pass `nodeConnectionInfo` from `@restguard/core/node` to also hand client
+   * certificates (mTLS, RFC 8705 bound tokens) to core; it stays out of the default path so that
+   * this package imports no Node module.
+   */
+  readonly connectionInfo?: (socket: never) => ConnectionInfo;
+}
+
+interface NodeIncoming {
+  method?: string;
+  url?: string;
+  rawHeaders: string[];
+  socket: { encrypted?: boolean; remoteAddress?: string };
+}
+
+/** The Node request under @hono/node-server (`c.env.incoming`), or undefined on other runtimes. */
+function nodeIncoming(env: unknown): NodeIncoming | undefined {
+  const incoming = (env as { incoming?: Partial<NodeIncoming> } | undefined)?.incoming;
+  return incoming && Array.isArray(incoming.rawHeaders) && incoming.socket
+    ? (incoming as NodeIncoming)
+    : undefined;
+}
+
+function pathAndQuery(href: string): string {
+  const url = new URL(href);
+  return url.pathname + url.search;
+}
+
+function toAuthRequest(c: Context, options: RestguardHonoOptions): AuthRequest {
+  const body = () => c.req.text();
+  const incoming = nodeIncoming(c.env);
+  if (incoming) {
+    const { socket } = incoming;
+    const connection: ConnectionInfo = options.connectionInfo
+      ? options.connectionInfo(socket as never)
+      : { tls: socket.encrypted === true, remoteAddress: socket.remoteAddress };
+    const url = incoming.url ?? pathAndQuery(c.req.url);
+    return { method: c.req.method, url, headers: headersFromRaw(incoming.rawHeaders), ...connection, body };
+  }
+  // Web-standard runtimes: the platform terminated TLS and reports it in the request URL's scheme.
+  const tls = c.req.url.startsWith('https:');
+  return {
+    method: c.req.method,
+    url: pathAndQuery(c.req.url),
+    headers: headersFromWeb(c.req.raw.headers),
+    tls,
+    body,
+  };
+}
+
+function toResponse(answer: HttpAnswer): Response {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(answer.headers)) {
+    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
+  }
+  return new Response(answer.body === '' ? null : answer.body, { status: answer.status, headers });
+}
+
+function refuse(answer: HttpAnswer): HTTPException {
+  return new HTTPException(answer.status as ContentfulStatusCode, { res: toResponse(answer) });
+}
+
+/** The guard that authenticated each request (keyed by its context), for `requireScopes()`. */
+const guards = new WeakMap<Context, Guard>();
+
+/**
+ * Authenticates every request it sees: serves the browser-login routes (`/auth/*`) when sessions are
+ * configured, applies the TLS policy (TLS from the socket on Node, from the URL scheme elsewhere),
+ * verifies the credential and sets `c.get('auth')`; refusals are thrown as `HTTPException` with the
+ * guard's answer. Takes core's `GuardOptions` (documented once in core) or a guard built with it.
+ * @example
+ * import { Hono } from 'hono';
+ * import { restguard, requireScopes, type RestguardEnv } from '@restguard/hono';
+ *
+ * const app = new Hono<RestguardEnv>();
+ * app.use('/api/*', restguard({ tokens: { issuers: [{ issuer, audience }] } }));
+ * app.get('/api/notes', requireScopes(['read']), (c) => c.json({ subject: c.get('auth')?.subject }));
+ */
+export function restguard(
+  options: GuardOptions | Guard,
+  adapterOptions: RestguardHonoOptions = {},
+): RestguardMiddleware {
+  const guard = resolveGuard(options);
+  const middleware = createMiddleware<RestguardEnv>(async (c, next) => {
+    const request = toAuthRequest(c, adapterOptions);
+    const route = await guard.handleAuthRoute(request);
+    if (route) return toResponse(route);
+    const decision = await guard.decide(request);
+    if (!decision.allow) throw refuse(decision.answer);
+    c.set('auth', decision.principal);
+    guards.set(c, guard);
+    await next();
+    for (const [name, value] of Object.entries(decision.headers)) {
+      if (Array.isArray(value)) for (const item of value) c.header(name, item, { append: true });
+      else c.header(name, value);
+    }
+  });
+  return Object.assign(middleware, { guard });
+}
+
+/**
+ * Lets a request through only when `c.get('auth')` holds every scope (array / `all`) and, with
+ * `any`, at least one of those: else 403 `insufficient_scope` (401 when anonymous), thrown as an
+ * `HTTPException`. Runs after `restguard()`; the requirement is checked now, at start-up.
+ * @example
+ * app.post('/api/notes', requireScopes(['write']), (c) => c.json({ ok: true }, 201));
+ * app.delete('/api/notes/:id', requireScopes({ any: ['write', 'admin'] }), (c) => c.body(null, 204));
+ */
+export function requireScopes(requirement: ScopeRequirement): MiddlewareHandler<RestguardEnv> {
+  const checked = checkScopeRequirement(requirement);
+  return createMiddleware<RestguardEnv>(async (c, next) => {
+    const guard = guards.get(c);
+    if (!guard) throw new ConfigInvalidError('requireScopes() must run after restguard().');
+    const answer = guard.enforce(c.get('auth'), checked, toAuthRequest(c, {}));
+    if (answer) throw refuse(answer);
+    await next();
+  });
+}
+
+/**
+ * Options of {@link onError}.
+ * @example
+ * app.onError(onError({ onServerError: (err, c) => console.error(c.req.path, err) }));
+ */
+export interface OnErrorOptions {
+  /** Called with errors answered as 500 (bugs, not client mistakes). Default: `console.error`. */
+  onServerError?: (err: unknown, c: Context) => void;
+}
+
+/**
+ * An `app.onError` handler: restguard's refusals go out as thrown; every other error becomes
+ * problem+json with no stack and no message (an `HTTPException`'s 4xx status is kept, anything else
+ * is a 500).
+ * @example
+ * app.onError(onError());
+ */
+export function onError(options: OnErrorOptions = {}): ErrorHandler {
+  const onServerError = options.onServerError ?? ((err: unknown) => console.error(err));
+  return (err, c) => {
+    if (err instanceof HTTPException && err.res) return err.getResponse();
+    const answer = errorAnswer(err, guards.get(c));
+    if (answer.status >= 500 && answer.status !== 503) onServerError(err, c);
+    return toResponse(answer);
+  };
+}
+
+/**
+ * An `app.notFound` handler answering 404 as problem+json.
+ * @example
+ * app.notFound(notFound());
+ */
+export function notFound(): NotFoundHandler {
+  return () => toResponse(statusProblem(404));
+}

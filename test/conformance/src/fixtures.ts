@@ -1,0 +1,156 @@
+/**
+ * The world every adapter is tested against: a test issuer over HTTPS (JWKS, discovery,
+ * introspection), a second issuer whose JWKS is down, API keys in core's memory store, and the guard
+ * options each adapter receives — the same object for all of them, as users would pass it.
+ */
+import {
+  type AuthEvent,
+  createApiKey,
+  createMemoryApiKeyStore,
+  type GuardOptions,
+  revokeApiKey,
+} from '@restguard/core';
+import { createTestIssuer, type FetchLike, type TestIssuer } from '@restguard/testing';
+import { type ClientCertificates, createClientCertificates, thumbprint } from './mtls.js';
+
+/** The API's audience, as in the demo contract. */
+export const AUDIENCE = 'https://notes.restguard.test';
+/** The HTTPS origin plain-HTTP GETs are redirected to. */
+export const PUBLIC_ORIGIN = 'https://api.restguard.test';
+/** The challenge realm (checks that the option reaches every adapter). */
+export const REALM = 'notes';
+
+/** Credentials the scenarios use, minted once. */
+export interface Credentials {
+  readonly token: {
+    read: string;
+    /** Same key and claims as `read` but a new `jti`: never seen (nor cached) before its scenario. */
+    readFresh: string;
+    readWrite: string;
+    write: string;
+    expired: string;
+    wrongKey: string;
+    wrongAudience: string;
+    algNone: string;
+    /** From the issuer whose JWKS is down: its key can never be found. */
+    unknownKidDown: string;
+    /** Bound to `clientCertificates.bound` (RFC 8705 `cnf["x5t#S256"]`). */
+    bound: string;
+  };
+  readonly opaque: { read: string; revoked: string };
+  readonly apiKey: {
+    read: string;
+    readWrite: string;
+    revoked: string;
+    badChecksum: string;
+    malformed: string;
+  };
+}
+
+export interface Fixtures {
+  readonly issuer: TestIssuer;
+  /** An issuer whose JWKS endpoint refuses every connection: its keys are never known. */
+  readonly downIssuer: TestIssuer;
+  readonly credentials: Credentials;
+  readonly clientCertificates: ClientCertificates;
+  /** Guard options for a profile; `onEvent` collects the adapter's events. */
+  guardOptions(profile: 'strict' | 'optional', onEvent: (event: AuthEvent) => void): GuardOptions;
+  close(): Promise<void>;
+}
+
+/** Flips the last character of a key, so its checksum no longer matches. */
+function breakChecksum(key: string): string {
+  const last = key.at(-1) === 'A' ? 'B' : 'A';
+  return key.slice(0, -1) + last;
+}
+
+/** `dir`: where files the servers read (the client CA) are written. */
+export async function createFixtures(dir: string): Promise<Fixtures> {
+  const clientCertificates = await createClientCertificates(dir);
+  const [issuer, downIssuer] = await Promise.all([
+    createTestIssuer({ https: true, audience: AUDIENCE, algorithms: ['ES256', 'RS256'] }),
+    createTestIssuer({ https: true, audience: AUDIENCE, algorithms: ['ES256'] }),
+  ]);
+  downIssuer.setMode('refuse', 'jwks');
+  // The test issuer has no login pages; the login route only needs to know where to send the browser.
+  issuer.setMetadata({
+    authorization_endpoint: `${issuer.url}/authorize`,
+    end_session_endpoint: `${issuer.url}/logout`,
+  });
+  // Each test issuer has its own CA: route each request to the fetch that trusts the right one.
+  const fetch: FetchLike = (input, init) =>
+    (String(input).startsWith(downIssuer.origin) ? downIssuer.fetch : issuer.fetch)(input, init);
+
+  const store = createMemoryApiKeyStore();
+  const key = async (permissions: string[]) =>
+    createApiKey(store, { name: permissions.join('+'), permissions });
+  const [readKey, readWriteKey, revokedKey] = await Promise.all([
+    key(['read']),
+    key(['read', 'write']),
+    key(['read']),
+  ]);
+  await revokeApiKey(store, revokedKey.record.id);
+  const revokedOpaque = issuer.mintOpaque({ scope: 'read' });
+  issuer.revokeOpaque(revokedOpaque);
+
+  const now = Math.floor(Date.now() / 1000);
+  const credentials: Credentials = {
+    token: {
+      read: await issuer.mint({ scope: 'read' }),
+      readFresh: await issuer.mint({ scope: 'read' }),
+      readWrite: await issuer.mint({ scope: 'read write' }),
+      write: await issuer.mint({ scope: 'write' }),
+      expired: await issuer.mint({ scope: 'read', iat: now - 600, exp: now - 300 }),
+      wrongKey: await issuer.bad.wrongKey({ scope: 'read' }),
+      wrongAudience: await issuer.mint({ scope: 'read', aud: 'https://other.restguard.test' }),
+      algNone: await issuer.bad.algNone({ scope: 'read' }),
+      unknownKidDown: await downIssuer.mint({ scope: 'read' }),
+      bound: await issuer.mint({
+        scope: 'read',
+        cnf: { 'x5t#S256': thumbprint(clientCertificates.bound.certPem) },
+      }),
+    },
+    opaque: { read: issuer.mintOpaque({ scope: 'read' }), revoked: revokedOpaque },
+    apiKey: {
+      read: readKey.key,
+      readWrite: readWriteKey.key,
+      revoked: revokedKey.key,
+      badChecksum: breakChecksum(readKey.key),
+      malformed: 'rg_live_tooShort',
+    },
+  };
+
+  return {
+    issuer,
+    downIssuer,
+    credentials,
+    clientCertificates,
+    guardOptions: (profile, onEvent) => ({
+      realm: REALM,
+      tokens: {
+        issuers: [
+          { issuer: issuer.url, audience: AUDIENCE, introspection: { ...issuer.client } },
+          { issuer: downIssuer.url, audience: AUDIENCE, jwksUri: downIssuer.jwksUri },
+        ],
+        fetch,
+      },
+      apiKeys: { store },
+      // Browser SSO: the adapters serve its /auth/* routes generically (login redirects to the issuer).
+      sessions: {
+        issuer: issuer.url,
+        clientId: 'notes-web',
+        clientSecret: 'notes-web-secret',
+        baseUrl: PUBLIC_ORIGIN,
+        secrets: ['conformance-session-secret-0123456789abcdef'],
+        resource: AUDIENCE,
+        fetch,
+      },
+      tls: { publicOrigin: PUBLIC_ORIGIN },
+      optional: profile === 'optional',
+      onEvent,
+    }),
+    async close() {
+      await Promise.all([issuer.close(), downIssuer.close(), store.close()]);
+    },
+  };
+}
