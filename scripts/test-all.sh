@@ -68,8 +68,8 @@ run_step() {
   echo "::: $*"
   if ! "$@"; then echo "::: FAILED: $*" >&2; failed_steps=$((failed_steps + 1)); fi
 }
-TURBO=(bash scripts/pnpm.sh exec turbo run --output-logs=errors-only)
-run_step "${TURBO[@]}" build typecheck check:package
+TURBO=(bash scripts/pnpm.sh exec turbo run)
+run_step "${TURBO[@]}" build typecheck check:package --output-logs=errors-only
 run_step bash scripts/pnpm.sh exec biome check .
 run_step "${TURBO[@]}" test --concurrency=2 --continue --output-logs=new-only
 run_step "${TURBO[@]}" test:e2e --concurrency=1 --continue --output-logs=new-only

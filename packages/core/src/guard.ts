@@ -183,7 +183,12 @@ export function createGuard(options: GuardOptions): Guard {
         const secure = tls ? tls.secure(request) : true;
         if (tls?.hsts && secure) headers['strict-transport-security'] = tls.hsts;
         if (tls && !secure && queryCarriesCredential(request.url)) {
-          emit({ type: 'credential_exposed', source: 'query', method: request.method, path: pathOf(request.url) });
+          emit({
+            type: 'credential_exposed',
+            source: 'query',
+            method: request.method,
+            path: pathOf(request.url),
+          });
           throw new HttpsRequiredError();
         }
         credential = extractCredential(request, maxLength);
