@@ -10,12 +10,11 @@ import {
   type GuardOptions,
   principalToJSON,
 } from '@restguard/core';
-import { generateTestTls } from '@restguard/testing';
+import { generateTestTls, sendRaw as send } from '@restguard/testing';
 import express5 from 'express';
 import express4 from 'express4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notFoundHandler, requireScopes, restguard, restguardErrorHandler } from '../src/index.js';
-import { send } from './http.js';
 
 const store = createMemoryApiKeyStore();
 let readKey = '';

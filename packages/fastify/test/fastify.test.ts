@@ -6,11 +6,10 @@ import {
   type GuardOptions,
   principalToJSON,
 } from '@restguard/core';
-import { generateTestTls } from '@restguard/testing';
+import { generateTestTls, sendRaw as send } from '@restguard/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restguard } from '../src/index.js';
-import { send } from './http.js';
 
 const store = createMemoryApiKeyStore();
 let readKey = '';

@@ -10,12 +10,12 @@ import {
   type GuardOptions,
   principalToJSON,
 } from '@restguard/core';
+import { sendRaw as send } from '@restguard/testing';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { validator } from 'hono/validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notFound, onError, type RestguardEnv, requireScopes, restguard } from '../src/index.js';
-import { send } from './http.js';
 
 const store = createMemoryApiKeyStore();
 let readKey = '';
