@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { DemoConfigError, readDemoConfig } from '../src/config.js';
+import { buildOpenApi } from '../src/openapi.js';
+import { createApiRoutes } from '../src/routes.js';
+
+const read = (env: Record<string, string>) => readDemoConfig(env, { appDir: '/srv/app', defaultPort: 8443 });
+
+describe('readDemoConfig (the demo contract)', () => {
+  it('applies the contract defaults', () => {
+    const config = read({});
+    expect(config).toMatchObject({
+      port: 8443,
+      host: '127.0.0.1',
+      httpPort: undefined,
+      issuer: undefined,
+      audience: 'https://notes.restguard.test',
+      databaseUrl: 'sqlite:/srv/app/data/keys.sqlite',
+      devIssuerPort: 8444,
+    });
+  });
+
+  it('reads every variable of the contract', () => {
+    const config = read({
+      PORT: '9000',
+      HOST: '0.0.0.0',
+      HTTP_PORT: '8080',
+      TLS_CERT_FILE: '/c.pem',
+      TLS_KEY_FILE: '/k.pem',
+      AUTH_ISSUER: 'https://idp.example/realms/acme',
+      AUTH_AUDIENCE: 'https://api.example',
+      DATABASE_URL: 'postgres://u@db/notes',
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      host: '0.0.0.0',
+      httpPort: 8080,
+      tlsCertFile: '/c.pem',
+      tlsKeyFile: '/k.pem',
+      issuer: 'https://idp.example/realms/acme',
+      audience: 'https://api.example',
+      databaseUrl: 'postgres://u@db/notes',
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT must be a port number/],
+    [{ PORT: '70000' }, /PORT must be a port number/],
+    [{ TLS_CERT_FILE: '/c.pem' }, /must be set together/],
+    [{ AUTH_ISSUER: 'http://idp.example' }, /AUTH_ISSUER must be an https:\/\/ URL/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must start with sqlite: or postgres:\/\//],
+    [{ RESTGUARD_API_KEY_PEPPER: 'no-colon' }, /RESTGUARD_API_KEY_PEPPER must be ID:SECRET/],
+  ])('refuses %o with one clear message', (env, message) => {
+    expect(() => read(env)).toThrow(DemoConfigError);
+    expect(() => read(env)).toThrow(message);
+  });
+
+  it('never echoes a pepper in its error', () => {
+    expect(() => read({ RESTGUARD_API_KEY_PEPPER: 'hunter2hunter2' })).toThrow(/^((?!hunter2).)*$/);
+  });
+});
+
+describe('buildOpenApi', () => {
+  const doc = buildOpenApi(createApiRoutes(), {
+    serverUrl: 'https://127.0.0.1:8443',
+    tokenEndpoint: 'https://127.0.0.1:8444/token',
+    authorizationEndpoint: 'https://127.0.0.1:8444/auth',
+    audience: 'https://notes.restguard.test',
+  }) as {
+    paths: Record<string, Record<string, { security: unknown[]; responses: Record<string, unknown> }>>;
+  };
+
+  it('documents each operation with the scopes its route enforces, under every scheme', () => {
+    expect(doc.paths['/api/notes']!.get!.security).toEqual([
+      { oauth2: ['read'] },
+      { apiKey: ['read'] },
+      { bearerApiKey: ['read'] },
+    ]);
+    expect(doc.paths['/api/notes']!.post!.security).toContainEqual({ oauth2: ['write'] });
+    expect(doc.paths['/api/notes/{id}']!.delete!.security).toContainEqual({ apiKey: ['write'] });
+    expect(doc.paths['/api/me']!.get!.security).toContainEqual({ oauth2: [] });
+    expect(doc.paths['/healthz']!.get!.security).toEqual([]);
+  });
+
+  it('adds the auth answers only to protected operations', () => {
+    expect(Object.keys(doc.paths['/api/notes']!.post!.responses)).toEqual(
+      expect.arrayContaining(['401', '403', '503']),
+    );
+    expect(Object.keys(doc.paths['/api/me']!.get!.responses)).not.toContain('403');
+    expect(Object.keys(doc.paths['/healthz']!.get!.responses)).not.toContain('401');
+  });
+});
+
+describe('the notes routes', () => {
+  const routes = createApiRoutes();
+  const create = routes.find((r) => r.operationId === 'createNote')!;
+  const principal = { kind: 'apiKey' as const, subject: 'apikey:1', scopes: new Set(['write']) };
+
+  it('creates a note with a Location, and refuses non-JSON and empty notes as problems', async () => {
+    const created = await create.handle({
+      principal,
+      params: {},
+      body: { text: 'hi' },
+      contentType: 'application/json',
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.location).toBe(`/api/notes/${JSON.parse(created.body).id}`);
+    const notJson = await create.handle({
+      principal,
+      params: {},
+      body: undefined,
+      contentType: 'text/plain',
+    });
+    expect(notJson.status).toBe(415);
+    expect(notJson.headers['content-type']).toBe('application/problem+json');
+    const empty = await create.handle({
+      principal,
+      params: {},
+      body: { text: ' ' },
+      contentType: 'application/json',
+    });
+    expect(empty.status).toBe(400);
+  });
+});
