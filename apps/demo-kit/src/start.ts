@@ -210,7 +210,7 @@ export async function startDemo(
     baseUrl,
     issuer,
     caFile: dev?.caFile,
-    browserLogin: false,
+    browserLogin: webClient !== undefined,
   });
   const siteRoute = (p: string, operationId: string, respond: () => DemoResponse): DemoRoute => ({
     method: 'GET',

@@ -106,6 +106,9 @@ describe.each(frameworks)('demo-%s on its embedded defaults', (framework) => {
     expect(doc.paths['/healthz'].get.security).toEqual([]);
     const docs = await get(`${baseUrl}/docs`);
     expect(docs.body).toContain('/api/notes');
+    const home = await get(`${baseUrl}/`);
+    expect(home.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(home.body).toContain('href="/auth/login"');
   });
 
   it('keeps its keys across a restart and does not print new ones', async () => {
