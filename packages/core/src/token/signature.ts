@@ -12,6 +12,11 @@ export interface SignatureVerifier {
   importKey(jwk: JWK, alg: JwsAlgorithm): Promise<unknown>;
   /** True when `signature` is valid over `signingInput` (ASCII of `header.payload`). Never throws. */
   verify(alg: JwsAlgorithm, key: unknown, signingInput: Uint8Array, signature: Uint8Array): Promise<boolean>;
+  /**
+   * Optional: the verified-token cache key, equal to `tokenDigest(token)` (base64url SHA-256). A
+   * runtime with a synchronous hash supplies it to keep Web Crypto's thread-pool hop off the hot path.
+   */
+  tokenDigest?(token: string): string | Promise<string>;
 }
 
 type VerifyParams = AlgorithmIdentifier | RsaPssParams | EcdsaParams;

@@ -200,7 +200,7 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
     async verify(token) {
       if (typeof token !== 'string' || token.length === 0) throw invalid('malformed');
       if (token.length > settings.maxTokenLength) throw invalid('malformed');
-      const key = cache ? await tokenDigest(token) : '';
+      const key = cache ? await (verifier.tokenDigest?.(token) ?? tokenDigest(token)) : '';
       const hit = cache?.get(key);
       if (hit) return hit;
       const { principal, expiresAt } = looksLikeJws(token)
