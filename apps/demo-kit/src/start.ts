@@ -8,8 +8,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import path from 'node:path';
-import { type ApiKeyStore, createApiKey, createApiKeyHasher, createGuard, type Guard } from '@restguard/core';
-import { createHttpsServer, ensureDevCertificates, plainHttpListener } from '@restguard/core/node';
+import { type ApiKeyStore, createApiKey, createGuard, type Guard } from '@restguard/core';
+import {
+  createHttpsServer,
+  createNodeApiKeyHasher,
+  ensureDevCertificates,
+  nodeSignatureVerifier,
+  plainHttpListener,
+} from '@restguard/core/node';
 import { type DemoConfig, DemoConfigError, readDemoConfig } from './config.js';
 import { createTrustingFetch } from './fetch.js';
 import { buildOpenApi } from './openapi.js';
@@ -156,7 +162,8 @@ export async function startDemo(
     .catch(() => undefined);
 
   // Peppers are checked here, at start-up (a short secret is a configuration error).
-  const hasher = createApiKeyHasher(config.apiKeyPepper ? { peppers: [config.apiKeyPepper] } : {});
+  // The demos run on Node: node:crypto steps (differential-tested against the Web Crypto ones).
+  const hasher = createNodeApiKeyHasher(config.apiKeyPepper ? { peppers: [config.apiKeyPepper] } : {});
   const store = await openStore(config.databaseUrl);
   await store.migrate();
   const firstKeys: { label: string; key: string }[] = [];
@@ -179,7 +186,11 @@ export async function startDemo(
   const guard = createGuard({
     realm: 'notes',
     resourceMetadataUrl,
-    tokens: { issuers: [{ issuer, audience: config.audience }], fetch: fetchImpl },
+    tokens: {
+      issuers: [{ issuer, audience: config.audience }],
+      fetch: fetchImpl,
+      signatureVerifier: nodeSignatureVerifier,
+    },
     apiKeys: { store, prefixes: ['rg_test', 'rg_live'], hasher },
     tls: { publicOrigin: baseUrl },
     ...(webClient
