@@ -13,23 +13,11 @@ import { compactVerify, importJWK, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tokenDigest } from '../token/cache.js';
 import { usableKey } from '../token/keys.js';
-import type { JwsAlgorithm } from '../token/options.js';
+import { type JwsAlgorithm, SUPPORTED_ALGORITHMS } from '../token/options.js';
 import { webCryptoSignatureVerifier } from '../token/signature.js';
 import { createNodeSignatureVerifier } from './fast-signature.js';
 
-const ALGS: JwsAlgorithm[] = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-];
+const ALGS: readonly JwsAlgorithm[] = SUPPORTED_ALGORITHMS;
 const HASH: Record<string, string | null> = { '256': 'sha256', '384': 'sha384', '512': 'sha512' };
 const ORDER: Record<string, bigint> = {
   ES256: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,

@@ -10,6 +10,7 @@ import * as client from 'openid-client';
 import type { HttpAnswer } from '../errors.js';
 import type { AuthRequest } from '../request.js';
 import { firstHeader } from '../request.js';
+import { SUPPORTED_ALGORITHMS } from '../token/options.js';
 import { parseCookies } from './cookies.js';
 import { isSameOrigin } from './csrf.js';
 import type { FlowContext } from './login.js';
@@ -25,20 +26,6 @@ export interface LogoutContext extends FlowContext {
 }
 
 const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
-/** Signature algorithms accepted on logout tokens: asymmetric only. */
-const ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-];
 /** A logout token older than this (by `iat`) is refused, so `jti`s need only be kept this long. */
 const MAX_TOKEN_AGE_SECONDS = 300;
 /** Clock skew tolerated between the provider and this server. */
@@ -131,7 +118,8 @@ export async function backchannelLogout(ctx: LogoutContext, request: AuthRequest
     const { payload, protectedHeader } = await jwtVerify(token, provider.jwks, {
       issuer: options.issuer,
       audience: options.clientId,
-      algorithms: ALGORITHMS,
+      // Asymmetric only, as for access tokens (RFC 8725 §3.1).
+      algorithms: [...SUPPORTED_ALGORITHMS],
       requiredClaims: ['iat', 'jti', 'events'],
       maxTokenAge: MAX_TOKEN_AGE_SECONDS,
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
