@@ -61,15 +61,7 @@ export async function runKeysCommand(
       });
       const { record, key } = issued;
       if (json) {
-        io.stdout(
-          formatJson({
-            id: record.id,
-            key,
-            prefix: record.prefix,
-            permissions: record.permissions,
-            expiresAt: record.expiresAt ? record.expiresAt.toISOString() : null,
-          }),
-        );
+        io.stdout(formatJson(issuedJson(record, key)));
       } else {
         io.stdout(issuedText('Created', record, key, target));
       }
@@ -125,11 +117,7 @@ export async function runKeysCommand(
       if (json) {
         io.stdout(
           formatJson({
-            id: record.id,
-            key,
-            prefix: record.prefix,
-            permissions: record.permissions,
-            expiresAt: record.expiresAt ? record.expiresAt.toISOString() : null,
+            ...issuedJson(record, key),
             rotatedFromId: previous.id,
             graceUntil,
           }),
@@ -157,4 +145,15 @@ function issuedText(verb: string, record: ApiKeySummary, key: string, target: Da
     'Copy the key now: only its hash is stored, and it cannot be shown again.',
     '',
   ].join('\n');
+}
+
+/** The contract's JSON for a newly issued key: `{"id","key","prefix","permissions","expiresAt"}`. */
+function issuedJson(record: ApiKeySummary, key: string): Record<string, unknown> {
+  return {
+    id: record.id,
+    key,
+    prefix: record.prefix,
+    permissions: record.permissions,
+    expiresAt: record.expiresAt ? record.expiresAt.toISOString() : null,
+  };
 }
