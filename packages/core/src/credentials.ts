@@ -60,6 +60,12 @@ export function extractCredential(
   if (authorization.length === 0) return null;
   const header = authorization[0]!;
   if (header.length > maxLength + 16) throw new RequestInvalidError('The credential is too large.');
+  // The common case, `Bearer <b64token>` exactly: what the general path below would accept, found
+  // without its scheme grammar. Anything else takes the general path (and its exact refusal).
+  if (header.startsWith('Bearer ')) {
+    const value = header.slice(7);
+    if (value.length <= maxLength && B64TOKEN.test(value)) return { source: 'authorization', value };
+  }
   const match = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(?: +(.*))?$/.exec(header.trim());
   if (!match || match[1]!.toLowerCase() !== 'bearer') {
     throw new RequestInvalidError('Unsupported authorization scheme; use Bearer.');

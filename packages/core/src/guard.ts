@@ -128,7 +128,7 @@ export function createGuard(options: GuardOptions): Guard {
   };
   const refuse = (err: unknown, request: AuthRequest, credential?: Credential | null): HttpAnswer => {
     const answer = toChallenge(err, challengeOptions);
-    if (isRestguardError(err)) {
+    if (options.onEvent && isRestguardError(err)) {
       emit({
         type: 'rejected',
         code: err.code,
@@ -208,9 +208,14 @@ export function createGuard(options: GuardOptions): Guard {
           }
           return { allow: false, answer: tls.insecureAnswer(request) };
         }
-        const { principal, setCookies } = await authenticateWith(request, credential, headers);
-        if (setCookies.length > 0) headers['set-cookie'] = setCookies;
-        if (principal) {
+        let principal: Principal | null;
+        if (credential) principal = await verify(credential, request);
+        else {
+          const session = await authenticateWith(request, null, headers);
+          principal = session.principal;
+          if (session.setCookies.length > 0) headers['set-cookie'] = session.setCookies;
+        }
+        if (principal && options.onEvent) {
           emit({
             type: 'authenticated',
             kind: principal.kind,

@@ -1,6 +1,8 @@
 /**
  * A bounded LRU cache with a time-to-live, on a `Map` (insertion order = recency). Both the entry
  * count and the age of an entry are capped, so no sequence of requests can grow it without bound.
+ * A hit moves an entry to the young end only when it sits in the older half (one `Map.get` for a hot
+ * key instead of a delete and a re-insert per request).
  */
 
 /** Options for {@link createLruCache}. */
@@ -31,19 +33,26 @@ export interface LruCache<K, V> {
  */
 export function createLruCache<K, V>(options: LruCacheOptions): LruCache<K, V> {
   const now = options.now ?? Date.now;
-  const map = new Map<K, { value: V; expires: number }>();
+  const map = new Map<K, { value: V; expires: number; stamp: number }>();
+  let tick = 0;
   return {
     get(key) {
       const entry = map.get(key);
       if (!entry) return undefined;
-      map.delete(key);
-      if (entry.expires <= now()) return undefined;
-      map.set(key, entry);
+      if (entry.expires <= now()) {
+        map.delete(key);
+        return undefined;
+      }
+      if (tick - entry.stamp >= options.maxEntries / 2) {
+        map.delete(key);
+        entry.stamp = ++tick;
+        map.set(key, entry);
+      }
       return entry.value;
     },
     set(key, value) {
       map.delete(key);
-      map.set(key, { value, expires: now() + options.ttlMs });
+      map.set(key, { value, expires: now() + options.ttlMs, stamp: ++tick });
       while (map.size > options.maxEntries) map.delete(map.keys().next().value as K);
     },
     delete: (key) => map.delete(key),

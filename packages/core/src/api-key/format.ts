@@ -93,7 +93,18 @@ function crc32(text: string): number {
     }
   }
   let crc = 0xffffffff;
-  for (const byte of new TextEncoder().encode(text)) crc = crcTable[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    // Callers pass validated prefixes and base62, so this is ASCII: a character code is its byte.
+    if (code > 0x7f) return crc32Utf8(text);
+    crc = crcTable[(crc ^ code) & 0xff]! ^ (crc >>> 8);
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function crc32Utf8(text: string): number {
+  let crc = 0xffffffff;
+  for (const byte of new TextEncoder().encode(text)) crc = crcTable![(crc ^ byte) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }
 

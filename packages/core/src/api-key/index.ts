@@ -15,6 +15,7 @@ export {
   type ApiKeyHasherOptions,
   type ApiKeyPepper,
   createApiKeyHasher,
+  createWebCryptoApiKeyHasher,
   hashApiKey,
 } from './hash.js';
 export {

@@ -1,9 +1,14 @@
-// Differential test: the node:crypto API-key hasher gives byte-for-byte the hashes, schemes and
-// configuration errors of the default Web Crypto hasher, over generated keys, peppers and odd strings.
+// Differential test: the node:crypto API-key hasher (explicit, and the runtime default on Node.js) gives
+// byte-for-byte the hashes, schemes and configuration errors of the portable Web Crypto hasher, over
+// generated keys, peppers and odd strings.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { generateApiKey } from '../api-key/format.js';
-import { type ApiKeyHasherOptions, createApiKeyHasher } from '../api-key/hash.js';
+import {
+  type ApiKeyHasherOptions,
+  createApiKeyHasher,
+  createWebCryptoApiKeyHasher,
+} from '../api-key/hash.js';
 import { createNodeApiKeyHasher } from './fast-api-key-hasher.js';
 
 const ODD = ['', 'a', 'é', '🔑', '\ud800', 'x'.repeat(10_000), 'rg_live_', '\u0000\u001f', 'Bearer x,y'];
@@ -26,17 +31,21 @@ describe('node:crypto API-key hasher vs the default hasher', () => {
   it.each(configs)(
     '%s: same schemes and the same hash for every key under every scheme',
     async (_name, options) => {
-      const reference = createApiKeyHasher(options);
+      const reference = createWebCryptoApiKeyHasher(options);
       const node = createNodeApiKeyHasher(options);
+      const runtimeDefault = createApiKeyHasher(options);
       expect(node.currentScheme).toBe(reference.currentScheme);
       expect(node.schemes).toEqual(reference.schemes);
+      expect(runtimeDefault.schemes).toEqual(reference.schemes);
       const keys = [
         ...Array.from({ length: 300 }, (_, i) => generateApiKey(i % 2 ? 'rg_live' : 'rg_test')),
         ...ODD,
       ];
       for (const key of keys) {
         for (const scheme of reference.schemes) {
-          expect(await node.hash(key, scheme)).toBe(await reference.hash(key, scheme));
+          const expected = await reference.hash(key, scheme);
+          expect(await node.hash(key, scheme)).toBe(expected);
+          expect(await runtimeDefault.hash(key, scheme)).toBe(expected);
         }
         expect(await node.hash(key)).toBe(await reference.hash(key));
       }
@@ -55,11 +64,11 @@ describe('node:crypto API-key hasher vs the default hasher', () => {
       },
     ];
     for (const options of bad) {
-      expect(() => createApiKeyHasher(options)).toThrow();
+      expect(() => createWebCryptoApiKeyHasher(options)).toThrow();
       expect(() => createNodeApiKeyHasher(options)).toThrow(
         (() => {
           try {
-            createApiKeyHasher(options);
+            createWebCryptoApiKeyHasher(options);
           } catch (err) {
             return (err as Error).message;
           }
@@ -69,7 +78,7 @@ describe('node:crypto API-key hasher vs the default hasher', () => {
     }
     const node = createNodeApiKeyHasher({ peppers: [{ id: 'p', secret: randomBytes(32) }] });
     await expect(node.hash('k', 'hmac-sha256:other')).rejects.toMatchObject({ code: 'ERR_CONFIG_INVALID' });
-    await expect(createApiKeyHasher().hash('k', 'hmac-sha256:other')).rejects.toMatchObject({
+    await expect(createWebCryptoApiKeyHasher().hash('k', 'hmac-sha256:other')).rejects.toMatchObject({
       code: 'ERR_CONFIG_INVALID',
     });
   });

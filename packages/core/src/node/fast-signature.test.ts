@@ -15,6 +15,7 @@ import { tokenDigest } from '../token/cache.js';
 import { usableKey } from '../token/keys.js';
 import { type JwsAlgorithm, SUPPORTED_ALGORITHMS } from '../token/options.js';
 import { webCryptoSignatureVerifier } from '../token/signature.js';
+import { defaultSignatureVerifier } from '../token/signature-default.js';
 import { createNodeSignatureVerifier } from './fast-signature.js';
 
 const ALGS: readonly JwsAlgorithm[] = SUPPORTED_ALGORITHMS;
@@ -191,12 +192,21 @@ describe('node:crypto signature step vs jose', () => {
       const seed = 0x5eed ^ ALGS.indexOf(alg);
       const cases = corpus(alg, prng(seed), 40);
       const node = createNodeSignatureVerifier();
+      // The runtime default on Node.js is the same step, reached through process.getBuiltinModule.
+      const runtimeDefault = defaultSignatureVerifier();
+      expect(runtimeDefault).not.toBe(webCryptoSignatureVerifier);
       const mismatches: string[] = [];
       let accepted = 0;
       for (const c of cases) {
-        const [reference, fast] = await Promise.all([joseAccepts(c), stepAccepts(node, c)]);
+        const [reference, fast, auto] = await Promise.all([
+          joseAccepts(c),
+          stepAccepts(node, c),
+          stepAccepts(runtimeDefault, c),
+        ]);
         if (reference) accepted++;
         if (reference !== fast) mismatches.push(`${c.name}: jose ${reference}, node ${fast} (seed ${seed})`);
+        if (reference !== auto)
+          mismatches.push(`${c.name}: jose ${reference}, default ${auto} (seed ${seed})`);
       }
       expect(mismatches).toEqual([]);
       // The corpus really exercises both answers (valid cases pass, mutations fail).
@@ -244,6 +254,11 @@ describe('node:crypto signature step vs jose', () => {
           String.fromCharCode(32 + Math.floor(random() * 95)),
         ).join(''),
       );
-    for (const token of tokens) expect(node.tokenDigest(token)).toBe(await tokenDigest(token));
+    const runtimeDefault = defaultSignatureVerifier() as typeof node;
+    for (const token of tokens) {
+      const expected = await tokenDigest(token);
+      expect(node.tokenDigest(token)).toBe(expected);
+      expect(runtimeDefault.tokenDigest(token)).toBe(expected);
+    }
   });
 });

@@ -1,86 +1,15 @@
 /**
- * A Node-only signature step for JWS (RFC 7515 §5.2 step 8; algorithms per RFC 7518 §3.3–3.5 and
- * RFC 8037 §3.1): synchronous `node:crypto` verification with `KeyObject`s, instead of the default
- * Web Crypto step. Same answers, less overhead: no promise per `crypto.subtle` call, no per-call
- * algorithm normalisation.
- *
- * Faithfulness by construction, and checked by a differential test against jose
- * (`fast-signature.test.ts`):
- * - Keys are imported by the default step itself (jose `importJWK`, Web Crypto) and only then turned
- *   into a `KeyObject` (`KeyObject.from`), so exactly the same JWKs are accepted or refused.
- * - Each imported key stays bound to the algorithm it was imported for; using it with another
- *   algorithm is a refusal, as jose refuses a key whose algorithm does not match (`EdDSA` and
- *   `Ed25519` are one algorithm).
- * - ECDSA signatures must be IEEE P1363 (`r ‖ s`) of the exact length (RFC 7518 §3.4); RSA-PSS uses a
- *   salt as long as the hash, as Web Crypto does; EdDSA is Ed25519 only.
- * - `verify` never throws: anything unexpected is `false`.
+ * The `node:crypto` signature step as an explicit choice (`@restguard/core/node`). On Node.js core
+ * already uses it by default (`token/node-signature.ts`, reached through `process.getBuiltinModule`);
+ * this entry imports `node:crypto` statically, for bundlers and runtimes where that detection is off.
  */
-import { constants, createHash, verify as cryptoVerify, KeyObject } from 'node:crypto';
-import type { JwsAlgorithm } from '../token/options.js';
-import { type SignatureVerifier, webCryptoSignatureVerifier } from '../token/signature.js';
+import * as crypto from 'node:crypto';
+import { createNodeCryptoSignatureVerifier, type NodeSignatureVerifier } from '../token/node-signature.js';
 
-/** A public key imported for exactly one algorithm. */
-interface BoundKey {
-  readonly alg: JwsAlgorithm;
-  readonly key: KeyObject;
-}
-
-const HASH: Partial<Record<JwsAlgorithm, string>> = {
-  RS256: 'sha256',
-  RS384: 'sha384',
-  RS512: 'sha512',
-  PS256: 'sha256',
-  PS384: 'sha384',
-  PS512: 'sha512',
-  ES256: 'sha256',
-  ES384: 'sha384',
-  ES512: 'sha512',
-};
-const EC_SIGNATURE_LENGTH: Partial<Record<JwsAlgorithm, number>> = { ES256: 64, ES384: 96, ES512: 132 };
-const KEY_TYPE: Record<string, string> = { RS: 'rsa', PS: 'rsa', ES: 'ec', Ed: 'ed25519' };
-/** Imported keys kept across JWKS refreshes (same JWK and algorithm → same KeyObject). */
-const MAX_CACHED_KEYS = 256;
-
-/** `EdDSA` and `Ed25519` (RFC 9864) name the same algorithm and share keys, as in jose. */
-const isEd = (alg: JwsAlgorithm) => alg === 'EdDSA' || alg === 'Ed25519';
-
-function verifySync(alg: JwsAlgorithm, bound: BoundKey, input: Uint8Array, signature: Uint8Array): boolean {
-  if (bound.alg !== alg && !(isEd(bound.alg) && isEd(alg))) return false;
-  const { key } = bound;
-  const family = alg.slice(0, 2);
-  if (key.asymmetricKeyType !== KEY_TYPE[family]) return false;
-  switch (family) {
-    case 'RS':
-      return cryptoVerify(HASH[alg]!, input, key, signature);
-    case 'PS':
-      return cryptoVerify(
-        HASH[alg]!,
-        input,
-        { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(alg.slice(2)) / 8 },
-        signature,
-      );
-    case 'ES':
-      if (signature.length !== EC_SIGNATURE_LENGTH[alg]) return false;
-      return cryptoVerify(HASH[alg]!, input, { key, dsaEncoding: 'ieee-p1363' }, signature);
-    default:
-      return isEd(alg) && cryptoVerify(null, input, key, signature);
-  }
-}
+export type { NodeSignatureVerifier } from '../token/node-signature.js';
 
 /**
- * The node:crypto signature step. Besides {@link SignatureVerifier} it offers `tokenDigest`: the
- * verified-token cache key (base64url SHA-256 of the token, the same value as the default Web Crypto
- * digest) computed synchronously, for a token verifier that looks for it.
- */
-export interface NodeSignatureVerifier extends SignatureVerifier {
-  /** base64url(SHA-256(token)), synchronously: equal to core's Web Crypto `tokenDigest`. */
-  tokenDigest(token: string): string;
-}
-
-/**
- * Builds a `node:crypto` signature step with its own bounded cache of imported keys (keyed by the
- * JWK's public members and the algorithm, so a refreshed JWKS does not re-import unchanged keys).
- * Pass it as `tokens.signatureVerifier`; the default stays the portable Web Crypto step.
+ * Builds a `node:crypto` signature step with its own bounded cache of imported keys.
  * @example
  * import { createGuard } from '@restguard/core';
  * import { createNodeSignatureVerifier } from '@restguard/core/node';
@@ -90,34 +19,7 @@ export interface NodeSignatureVerifier extends SignatureVerifier {
  * });
  */
 export function createNodeSignatureVerifier(): NodeSignatureVerifier {
-  const imported = new Map<string, Promise<BoundKey>>();
-  return {
-    importKey(jwk, alg) {
-      const id = JSON.stringify([alg, jwk.kty, jwk.crv, jwk.n, jwk.e, jwk.x, jwk.y]);
-      let bound = imported.get(id);
-      if (!bound) {
-        bound = webCryptoSignatureVerifier
-          .importKey(jwk, alg)
-          .then((cryptoKey) => ({ alg, key: KeyObject.from(cryptoKey as CryptoKey) }));
-        bound.catch(() => imported.delete(id));
-        if (imported.size >= MAX_CACHED_KEYS) imported.delete(imported.keys().next().value as string);
-        imported.set(id, bound);
-      }
-      return bound;
-    },
-    tokenDigest(token) {
-      return createHash('sha256').update(token, 'utf8').digest('base64url');
-    },
-    async verify(alg, key, signingInput, signature) {
-      if (typeof key !== 'object' || key === null || !((key as BoundKey).key instanceof KeyObject))
-        return false;
-      try {
-        return verifySync(alg, key as BoundKey, signingInput, signature);
-      } catch {
-        return false;
-      }
-    },
-  };
+  return createNodeCryptoSignatureVerifier(crypto);
 }
 
 /**

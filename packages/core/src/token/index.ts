@@ -1,6 +1,7 @@
 // Access-token verification (JWT per RFC 9068 / RFC 8725, opaque per RFC 7662). Re-exports only.
 
 export { discoveryUrls } from './discovery.js';
+export type { NodeSignatureVerifier } from './node-signature.js';
 export {
   type ClaimCheckContext,
   DEFAULT_ALGORITHMS,
@@ -14,5 +15,9 @@ export {
   type TokenProfile,
   type TrustedIssuer,
 } from './options.js';
-export { type SignatureVerifier, webCryptoSignatureVerifier } from './signature.js';
+export {
+  defaultSignatureVerifier,
+  type SignatureVerifier,
+  webCryptoSignatureVerifier,
+} from './signature-default.js';
 export { createTokenVerifier, type TokenVerifier } from './verifier.js';

@@ -14,6 +14,11 @@ import type { SignatureVerifier } from './signature.js';
 export interface KeySource {
   /** Imported keys a token with (`kid`, `alg`) may be checked with; `[]`: none (invalid token). */
   candidates(kid: string | undefined, alg: JwsAlgorithm): Promise<unknown[]>;
+  /**
+   * The same answer when it is already known (keys fetched and imported before), synchronously;
+   * undefined otherwise (ask {@link candidates}). Keeps the common case off the promise machinery.
+   */
+  known(kid: string | undefined, alg: JwsAlgorithm): unknown[] | undefined;
 }
 
 /**
@@ -23,7 +28,7 @@ export interface KeySource {
  */
 export function staticKeySource(jwks: { keys: readonly unknown[] }, verifier: SignatureVerifier): KeySource {
   const set = new KeySet(jwks.keys, verifier);
-  return { candidates: (kid, alg) => set.candidates(kid, alg) };
+  return { candidates: (kid, alg) => set.candidates(kid, alg), known: (kid, alg) => set.known(kid, alg) };
 }
 
 /** Settings of a remote key source. */
@@ -61,6 +66,11 @@ export function remoteKeySource(options: RemoteKeySourceOptions): KeySource {
   };
 
   return {
+    known(kid, alg) {
+      const found = keys?.known(kid, alg);
+      if (found && options.clock() - (flight.succeededAt ?? 0) >= options.maxKeyAgeMs) refreshInBackground();
+      return found;
+    },
     async candidates(kid, alg) {
       if (!keys) await flight.run();
       const found = await keys!.candidates(kid, alg);

@@ -57,9 +57,17 @@ export function usableKey(jwk: unknown, alg: JwsAlgorithm): JWK | null {
   return { kty: 'OKP', crv: 'Ed25519', x: key.x };
 }
 
+const memoKey = (kid: string | undefined, alg: JwsAlgorithm) => (kid === undefined ? alg : `${alg}#${kid}`);
+
 /** A JWK Set ready for lookups, importing each (key, alg) pair once. */
 export class KeySet {
   private readonly imported = new Map<string, Promise<unknown>>();
+  /**
+   * Non-empty answers of {@link candidates} by `kid` and `alg`. The set never changes (a refresh
+   * builds a new one), so an answer stays true; only keys that exist are remembered, so this holds
+   * at most one entry per (key, algorithm), whatever `kid`s requests make up.
+   */
+  private readonly found = new Map<string, unknown[]>();
   constructor(
     private readonly keys: readonly unknown[],
     private readonly verifier: SignatureVerifier,
@@ -69,7 +77,15 @@ export class KeySet {
    * The imported keys a token with (`kid`, `alg`) may be verified with. With a `kid`: every usable key
    * with that `kid`. Without: the one usable key, or none when the set has several (ambiguous).
    */
+  /** The non-empty answer of {@link candidates} when it was given before; else undefined. */
+  known(kid: string | undefined, alg: JwsAlgorithm): unknown[] | undefined {
+    return this.found.get(memoKey(kid, alg));
+  }
+
   async candidates(kid: string | undefined, alg: JwsAlgorithm): Promise<unknown[]> {
+    const memo = memoKey(kid, alg);
+    const known = this.found.get(memo);
+    if (known) return known;
     const matches: Array<{ index: number; jwk: JWK }> = [];
     this.keys.forEach((raw, index) => {
       const rawKid = (raw as { kid?: unknown } | null)?.kid;
@@ -89,6 +105,7 @@ export class KeySet {
       const value = await key;
       if (value !== null) out.push(value);
     }
+    if (out.length > 0) this.found.set(memo, out);
     return out;
   }
 

@@ -153,7 +153,11 @@ export interface TokenOptions {
   allowInsecureRequests?: boolean;
   /** Longest token accepted. Default 8192. */
   maxTokenLength?: number;
-  /** Signature step (default Web Crypto); `@restguard/core/node` may provide a faster one. */
+  /**
+   * Signature step. Default: `node:crypto` on Node.js (synchronous, no thread-pool hop), Web Crypto
+   * elsewhere — the same answers (differential-tested against jose). `webCryptoSignatureVerifier`
+   * keeps Web Crypto on Node.
+   */
   signatureVerifier?: SignatureVerifier;
   /** Clock in milliseconds, for tests. Default `Date.now`. */
   clock?: () => number;

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isRestguardError } from '../errors.js';
 import { createTokenVerifier } from './index.js';
-import { parseJws } from './jws.js';
+import { decodeCanonical, decodeCanonicalPortable, parseJws } from './jws.js';
 
 const b64 = (value: unknown) =>
   Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -99,5 +99,47 @@ describe('token parsing never throws a foreign exception', () => {
       ),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe.each([
+  ['native', decodeCanonical],
+  ['portable', decodeCanonicalPortable],
+])('base64url decoding (RFC 4648 §5, canonical only), %s', (_name, decodeCanonical) => {
+  it('decodes exactly what Buffer encodes, for every length', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const text = Buffer.from(bytes).toString('base64url');
+        expect(Buffer.from(decodeCanonical(text)).equals(Buffer.from(bytes))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('refuses a string that is not the canonical encoding of its bytes', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (text) => {
+        let canonical = false;
+        try {
+          canonical =
+            /^[A-Za-z0-9_-]*$/.test(text) &&
+            Buffer.from(Buffer.from(text, 'base64url').toString('base64url')).toString() === text;
+        } catch {
+          canonical = false;
+        }
+        let decoded = true;
+        try {
+          decodeCanonical(text);
+        } catch (err) {
+          expect(isRestguardError(err)).toBe(true);
+          decoded = false;
+        }
+        expect(decoded).toBe(canonical);
+      }),
+      { numRuns: 5000 },
+    );
+    for (const stray of ['QR', 'QUJ', 'A', 'AAAAA', 'QQ=', 'QQ==', 'Q+', 'Q/', 'é']) {
+      expect(() => decodeCanonical(stray)).toThrow();
+    }
   });
 });

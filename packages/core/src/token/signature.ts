@@ -13,6 +13,11 @@ export interface SignatureVerifier {
   /** True when `signature` is valid over `signingInput` (ASCII of `header.payload`). Never throws. */
   verify(alg: JwsAlgorithm, key: unknown, signingInput: Uint8Array, signature: Uint8Array): Promise<boolean>;
   /**
+   * Optional: the same answer as {@link verify}, synchronously, for a runtime with a synchronous
+   * verifier (`node:crypto`). A token verifier prefers it: no promise per signature.
+   */
+  verifySync?(alg: JwsAlgorithm, key: unknown, signingInput: Uint8Array, signature: Uint8Array): boolean;
+  /**
    * Optional: the verified-token cache key, equal to `tokenDigest(token)` (base64url SHA-256). A
    * runtime with a synchronous hash supplies it to keep Web Crypto's thread-pool hop off the hot path.
    */
@@ -40,7 +45,7 @@ function params(alg: JwsAlgorithm): VerifyParams {
 const EC_SIGNATURE_LENGTH: Partial<Record<JwsAlgorithm, number>> = { ES256: 64, ES384: 96, ES512: 132 };
 
 /**
- * The default signature step: jose imports the key, Web Crypto verifies. Runs on any runtime with
+ * The portable signature step: jose imports the key, Web Crypto verifies. Runs on any runtime with
  * Web Crypto (Node, Deno, Bun, Cloudflare Workers, Vercel Edge).
  * @example
  * const key = await webCryptoSignatureVerifier.importKey(jwk, 'ES256');

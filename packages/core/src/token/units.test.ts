@@ -79,9 +79,7 @@ describe('parseJws', () => {
     expect(() => parseJws(`${b64({ alg: 1 })}.${b64({})}.c2ln`, [])).toThrow(TokenInvalidError);
     expect(() => parseJws(token({ alg: 'ES256', kid: 5 }), [])).toThrow(TokenInvalidError);
     // 'c2l' decodes to the same bytes as 'c2k' (stray padding bits): only the canonical form passes
-    expect(parseJws(`${b64({ alg: 'ES256' })}.${b64({})}.c2k`, []).signature).toEqual(
-      new Uint8Array([115, 105]),
-    );
+    expect([...parseJws(`${b64({ alg: 'ES256' })}.${b64({})}.c2k`, []).signature]).toEqual([115, 105]);
     expect(() => parseJws(`${b64({ alg: 'ES256' })}.${b64({})}.c2l`, [])).toThrow(TokenInvalidError);
   });
 });

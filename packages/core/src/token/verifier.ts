@@ -13,10 +13,11 @@ import { checkType, invalid, validateJwtClaims } from './claims.js';
 import { createDiscovery, type IssuerMetadata } from './discovery.js';
 import { createIntrospector, type Introspector } from './introspection.js';
 import { type KeySource, remoteKeySource, staticKeySource } from './jwks.js';
-import { looksLikeJws, parseJws } from './jws.js';
+import { looksLikeJws, parseCompactJws, type parseJws } from './jws.js';
 import type { JwsAlgorithm, TokenOptions } from './options.js';
 import { type ResolvedIssuer, resolveIssuers, resolveSettings } from './resolve.js';
-import { type SignatureVerifier, webCryptoSignatureVerifier } from './signature.js';
+import type { SignatureVerifier } from './signature.js';
+import { defaultSignatureVerifier } from './signature-default.js';
 
 /** Verifies one access token into a principal of kind `token`, or throws a restguard error. */
 export interface TokenVerifier {
@@ -32,7 +33,7 @@ interface IssuerRuntime {
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const member of Object.values(value)) deepFreeze(member);
+    for (const name in value) deepFreeze(value[name]);
   }
   return value;
 }
@@ -66,7 +67,7 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
   const issuers = resolveIssuers(options);
   const settings = resolveSettings(options);
   const clock = options.clock ?? Date.now;
-  const verifier: SignatureVerifier = options.signatureVerifier ?? webCryptoSignatureVerifier;
+  const verifier: SignatureVerifier = options.signatureVerifier ?? defaultSignatureVerifier();
   const fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
   const fetching = { fetch: fetchFn, timeoutMs: settings.timeoutMs, maxBytes: settings.maxResponseBytes };
   const insecure = options.allowInsecureRequests === true;
@@ -143,14 +144,15 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
     const clientId = str(claims.client_id) ?? str(claims.azp);
     const subject = str(claims.sub) ?? clientId;
     if (!subject) throw invalid('claims');
-    return deepFreeze({
-      kind: 'token' as const,
+    const principal: { -readonly [K in keyof Principal]: Principal[K] } = {
+      kind: 'token',
       subject,
       scopes: scopesFromClaims(claims, issuer.scopeClaim),
       issuer: issuer.issuer,
-      ...(clientId ? { clientId } : {}),
-      claims: claims as JWTPayload,
-    });
+    };
+    if (clientId) principal.clientId = clientId;
+    principal.claims = claims as JWTPayload;
+    return deepFreeze(principal);
   }
 
   /** When a cached entry stops being served (ms): exp, capped by the maximum token age. */
@@ -164,24 +166,29 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
   }
 
   async function verifyJwt(token: string): Promise<{ principal: Principal; expiresAt: number }> {
-    const jws = parseJws(token, criticalHeaders);
+    const jws = parseCompactJws(token, criticalHeaders); // looksLikeJws(token) holds
     const runtime = typeof jws.payload.iss === 'string' ? byIssuer.get(jws.payload.iss) : undefined;
     if (!runtime) throw invalid('issuer');
     const { config } = runtime;
     const alg = jws.header.alg as JwsAlgorithm;
     if (!config.algorithms.has(alg)) throw invalid('algorithm');
     checkType(jws.header.typ, config.profile);
-    const candidates = await runtime.keys.candidates(jws.header.kid, alg);
+    const candidates =
+      runtime.keys.known(jws.header.kid, alg) ?? (await runtime.keys.candidates(jws.header.kid, alg));
     let verified = false;
     for (const key of candidates) {
-      if (await verifier.verify(alg, key, jws.signingInput, jws.signature)) {
+      if (
+        verifier.verifySync
+          ? verifier.verifySync(alg, key, jws.signingInput, jws.signature)
+          : await verifier.verify(alg, key, jws.signingInput, jws.signature)
+      ) {
         verified = true;
         break;
       }
     }
     if (!verified) throw invalid('signature');
     validateJwtClaims(jws.payload, config, settings, Math.floor(clock() / 1000));
-    await runClaimCheck(jws.payload, config.issuer, jws.header);
+    if (options.checkClaims) await runClaimCheck(jws.payload, config.issuer, jws.header);
     return { principal: principalOf(jws.payload, config), expiresAt: expiryOf(jws.payload) };
   }
 
@@ -200,9 +207,13 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
     async verify(token) {
       if (typeof token !== 'string' || token.length === 0) throw invalid('malformed');
       if (token.length > settings.maxTokenLength) throw invalid('malformed');
-      const key = cache ? await (verifier.tokenDigest?.(token) ?? tokenDigest(token)) : '';
-      const hit = cache?.get(key);
-      if (hit) return hit;
+      let key = '';
+      if (cache) {
+        const digest = verifier.tokenDigest?.(token) ?? tokenDigest(token);
+        key = typeof digest === 'string' ? digest : await digest;
+        const hit = cache.get(key);
+        if (hit) return hit;
+      }
       const { principal, expiresAt } = looksLikeJws(token)
         ? await verifyJwt(token)
         : await verifyOpaque(token);
