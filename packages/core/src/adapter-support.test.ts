@@ -11,6 +11,7 @@ const fakeGuard = {
   enforce: () => null,
   challenge: () => ({ status: 418, headers: {}, body: 'from the guard' }),
   handleAuthRoute: async () => null,
+  handlesAuthRoutes: false,
   close: async () => {},
 } satisfies Guard;
 

@@ -84,12 +84,17 @@ export interface Guard {
   enforce(
     principal: Principal | null | undefined,
     requirement?: ScopeRequirement,
-    request?: AuthRequest,
+    request?: AuthRequest | (() => AuthRequest),
   ): HttpAnswer | null;
   /** The answer for an error (restguard's or anything else: a 500 problem without detail). */
   challenge(err: unknown): HttpAnswer;
   /** Handles the browser-login routes (`/auth/login`, …); null when the request is not one. */
   handleAuthRoute(request: AuthRequest): Promise<HttpAnswer | null>;
+  /**
+   * False when {@link handleAuthRoute} can only answer null (no `sessions`): an adapter may then skip
+   * the call on every request.
+   */
+  readonly handlesAuthRoutes: boolean;
   /** Flushes write-behind work (API-key `lastUsedAt`) and releases resources. */
   close(): Promise<void>;
 }
@@ -240,9 +245,12 @@ export function createGuard(options: GuardOptions): Guard {
         authorize(principal, requirement);
         return null;
       } catch (err) {
-        return request ? refuse(err, request) : toChallenge(err, challengeOptions);
+        // The request (built lazily when given as a function) only names the refusal's event.
+        const refused = typeof request === 'function' ? request() : request;
+        return refused ? refuse(err, refused) : toChallenge(err, challengeOptions);
       }
     },
+    handlesAuthRoutes: sessions !== undefined,
     challenge: (err) => toChallenge(err, challengeOptions),
     async handleAuthRoute(request) {
       if (!sessions) return null;

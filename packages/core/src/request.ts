@@ -34,26 +34,28 @@ export function firstHeader(request: AuthRequest, name: string): string | undefi
   return request.headers(name)[0];
 }
 
+const NO_VALUES: readonly string[] = Object.freeze([]);
+
 /**
  * Builds an {@link AuthRequest} header getter from Node-style raw headers (`[name, value, …]`).
- * Pure data in, no Node types: usable by any adapter.
+ * Pure data in, no Node types: usable by any adapter. Each lookup scans the (short) list, comparing
+ * names of the same length case-insensitively: core asks for two or three headers per request, so
+ * this is cheaper than indexing them all.
  * @example
  * const headers = headersFromRaw(req.rawHeaders);
  * headers('authorization'); // ['Bearer …']
  */
 export function headersFromRaw(raw: readonly string[]): (name: string) => readonly string[] {
-  let index: Map<string, string[]> | undefined;
   return (name) => {
-    if (!index) {
-      index = new Map();
-      for (let i = 0; i + 1 < raw.length; i += 2) {
-        const key = raw[i]!.toLowerCase();
-        const list = index.get(key);
-        if (list) list.push(raw[i + 1]!);
-        else index.set(key, [raw[i + 1]!]);
+    let found: string[] | undefined;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const key = raw[i]!;
+      if (key.length === name.length && (key === name || key.toLowerCase() === name)) {
+        if (found) found.push(raw[i + 1]!);
+        else found = [raw[i + 1]!];
       }
     }
-    return index.get(name) ?? [];
+    return found ?? NO_VALUES;
   };
 }
 

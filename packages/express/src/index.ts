@@ -41,8 +41,13 @@ declare global {
  */
 export type RestguardHandler = RequestHandler & { readonly guard: Guard };
 
-/** The guard that authenticated each request, for `requireScopes()` and the error handler. */
-const guards = new WeakMap<Request, Guard>();
+/**
+ * The guard that authenticated a request, for `requireScopes()` and the error handler: a symbol-keyed
+ * property of the request (a WeakMap entry per request costs the garbage collector more).
+ */
+const GUARD = Symbol('restguard.guard');
+type GuardedRequest = Request & { [GUARD]?: Guard };
+const guardOf = (req: Request): Guard | undefined => (req as GuardedRequest)[GUARD];
 
 /**
  * Reads a socket's TLS state, peer address and client certificate (`nodeConnectionInfo`).
@@ -66,11 +71,14 @@ export interface RestguardExpressOptions {
 }
 
 function toAuthRequest(req: Request, connectionInfo: ConnectionInfoReader = nodeConnectionInfo): AuthRequest {
+  const connection = connectionInfo(req.socket);
   return {
     method: req.method,
     url: req.originalUrl,
     headers: headersFromRaw(req.rawHeaders),
-    ...connectionInfo(req.socket),
+    tls: connection.tls,
+    remoteAddress: connection.remoteAddress,
+    clientCertificate: connection.clientCertificate,
     body: () => readBodyText(req),
   };
 }
@@ -105,10 +113,12 @@ export function restguard(
   const guard = resolveGuard(options);
   async function authenticate(req: Request, res: Response): Promise<boolean> {
     const request = toAuthRequest(req, adapterOptions.connectionInfo);
-    const route = await guard.handleAuthRoute(request);
-    if (route) {
-      write(res, route);
-      return false;
+    if (guard.handlesAuthRoutes !== false) {
+      const route = await guard.handleAuthRoute(request);
+      if (route) {
+        write(res, route);
+        return false;
+      }
     }
     const decision = await guard.decide(request);
     if (!decision.allow) {
@@ -117,7 +127,7 @@ export function restguard(
     }
     for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);
     req.auth = decision.principal;
-    guards.set(req, guard);
+    (req as GuardedRequest)[GUARD] = guard;
     return true;
   }
   const handler: RequestHandler = (req, res, next) => {
@@ -137,9 +147,9 @@ export function restguard(
 export function requireScopes(requirement: ScopeRequirement): RequestHandler {
   const checked = checkScopeRequirement(requirement);
   return (req, res, next) => {
-    const guard = guards.get(req);
+    const guard = guardOf(req);
     if (!guard) return next(new ConfigInvalidError('requireScopes() must run after restguard().'));
-    const answer = guard.enforce(req.auth, checked, toAuthRequest(req));
+    const answer = guard.enforce(req.auth, checked, () => toAuthRequest(req));
     if (answer) write(res, answer);
     else next();
   };
@@ -169,7 +179,7 @@ export function restguardErrorHandler(options: ErrorHandlerOptions = {}): ErrorR
   const onServerError = options.onServerError ?? ((err: unknown) => console.error(err));
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
-    const answer = errorAnswer(err, guards.get(req));
+    const answer = errorAnswer(err, guardOf(req));
     if (answer.status >= 500 && answer.status !== 503) onServerError(err, req);
     write(res, answer);
   };

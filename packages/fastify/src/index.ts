@@ -66,11 +66,14 @@ function toAuthRequest(
   request: FastifyRequest,
   connectionInfo: ConnectionInfoReader = nodeConnectionInfo,
 ): AuthRequest {
+  const connection = connectionInfo(request.raw.socket);
   return {
     method: request.method,
     url: request.url,
     headers: headersFromRaw(request.raw.rawHeaders),
-    ...connectionInfo(request.raw.socket),
+    tls: connection.tls,
+    remoteAddress: connection.remoteAddress,
+    clientCertificate: connection.clientCertificate,
     body: () => readBodyText(request.raw),
   };
 }
@@ -99,7 +102,7 @@ const plugin: FastifyPluginAsync<RestguardPluginOptions> = async (app, options) 
     require(requirement: ScopeRequirement): onRequestHookHandler {
       const checked = checkScopeRequirement(requirement);
       return async (request, reply) => {
-        const answer = guard.enforce(request.auth, checked, toAuthRequest(request));
+        const answer = guard.enforce(request.auth, checked, () => toAuthRequest(request));
         if (answer) return send(reply, answer);
       };
     },
@@ -110,8 +113,10 @@ const plugin: FastifyPluginAsync<RestguardPluginOptions> = async (app, options) 
 
   app.addHook('onRequest', async (request, reply) => {
     const authRequest = toAuthRequest(request, connectionInfo);
-    const route = await guard.handleAuthRoute(authRequest);
-    if (route) return send(reply, route);
+    if (guard.handlesAuthRoutes !== false) {
+      const route = await guard.handleAuthRoute(authRequest);
+      if (route) return send(reply, route);
+    }
     const requirement = request.routeOptions.config.restguard?.scopes;
     const decision = await guard.decide(authRequest, requirement);
     if (!decision.allow) return send(reply, decision.answer);

@@ -98,11 +98,14 @@ function toAuthRequest(c: Context, options: RestguardHonoOptions): AuthRequest {
   const incoming = nodeIncoming(c.env);
   if (incoming) {
     const { socket } = incoming;
-    const connection: ConnectionInfo = options.connectionInfo
-      ? options.connectionInfo(socket as never)
-      : { tls: socket.encrypted === true, remoteAddress: socket.remoteAddress };
     const url = incoming.url ?? pathAndQuery(c.req.url);
-    return { method: c.req.method, url, headers: headersFromRaw(incoming.rawHeaders), ...connection, body };
+    const headers = headersFromRaw(incoming.rawHeaders);
+    if (!options.connectionInfo) {
+      const tls = socket.encrypted === true;
+      return { method: c.req.method, url, headers, tls, remoteAddress: socket.remoteAddress, body };
+    }
+    const connection: ConnectionInfo = options.connectionInfo(socket as never);
+    return { method: c.req.method, url, headers, ...connection, body };
   }
   // Web-standard runtimes: the platform terminated TLS and reports it in the request URL's scheme.
   const tls = c.req.url.startsWith('https:');
@@ -127,8 +130,13 @@ function refuse(answer: HttpAnswer): HTTPException {
   return new HTTPException(answer.status as ContentfulStatusCode, { res: toResponse(answer) });
 }
 
-/** The guard that authenticated each request (keyed by its context), for `requireScopes()`. */
-const guards = new WeakMap<Context, Guard>();
+/**
+ * The guard that authenticated a request, for `requireScopes()` and `onError()`: a symbol-keyed
+ * property of its context (a WeakMap entry per request costs the garbage collector more).
+ */
+const GUARD = Symbol('restguard.guard');
+type GuardedContext = Context & { [GUARD]?: Guard };
+const guardOf = (c: Context): Guard | undefined => (c as GuardedContext)[GUARD];
 
 /**
  * Authenticates every request it sees: serves the browser-login routes (`/auth/*`) when sessions are
@@ -150,14 +158,17 @@ export function restguard(
   const guard = resolveGuard(options);
   const middleware = createMiddleware<RestguardEnv>(async (c, next) => {
     const request = toAuthRequest(c, adapterOptions);
-    const route = await guard.handleAuthRoute(request);
-    if (route) return toResponse(route);
+    if (guard.handlesAuthRoutes !== false) {
+      const route = await guard.handleAuthRoute(request);
+      if (route) return toResponse(route);
+    }
     const decision = await guard.decide(request);
     if (!decision.allow) throw refuse(decision.answer);
     c.set('auth', decision.principal);
-    guards.set(c, guard);
+    (c as GuardedContext)[GUARD] = guard;
     await next();
-    for (const [name, value] of Object.entries(decision.headers)) {
+    for (const name in decision.headers) {
+      const value = decision.headers[name]!;
       if (Array.isArray(value)) for (const item of value) c.header(name, item, { append: true });
       else c.header(name, value);
     }
@@ -176,9 +187,9 @@ export function restguard(
 export function requireScopes(requirement: ScopeRequirement): MiddlewareHandler<RestguardEnv> {
   const checked = checkScopeRequirement(requirement);
   return createMiddleware<RestguardEnv>(async (c, next) => {
-    const guard = guards.get(c);
+    const guard = guardOf(c);
     if (!guard) throw new ConfigInvalidError('requireScopes() must run after restguard().');
-    const answer = guard.enforce(c.get('auth'), checked, toAuthRequest(c, {}));
+    const answer = guard.enforce(c.get('auth'), checked, () => toAuthRequest(c, {}));
     if (answer) throw refuse(answer);
     await next();
   });
@@ -205,7 +216,7 @@ export function onError(options: OnErrorOptions = {}): ErrorHandler {
   const onServerError = options.onServerError ?? ((err: unknown) => console.error(err));
   return (err, c) => {
     if (err instanceof HTTPException && err.res) return err.getResponse();
-    const answer = errorAnswer(err, guards.get(c));
+    const answer = errorAnswer(err, guardOf(c));
     if (answer.status >= 500 && answer.status !== 503) onServerError(err, c);
     return toResponse(answer);
   };
