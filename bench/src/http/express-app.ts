@@ -60,7 +60,6 @@ export async function startExpress(
       app.use(peerErrors);
       break;
     case 'restguard':
-    case 'restguard-node':
       await kit.mountExpress(app, notes);
       break;
     default:

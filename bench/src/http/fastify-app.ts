@@ -54,7 +54,6 @@ export async function startFastify(
       break;
     }
     case 'restguard':
-    case 'restguard-node':
       await kit.mountFastify(app, notes);
       break;
     default:

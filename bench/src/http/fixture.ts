@@ -13,10 +13,10 @@ export type Framework = (typeof FRAMEWORKS)[number];
 /**
  * Server variants. `bare`: no auth at all. `floor`: raw `node:crypto` verify middleware. `peer`: the
  * framework's usual JWT middleware. `peer-jwks-uri`: hono/jwk given the JWKS URL instead of keys.
- * `restguard`: the restguard adapter (default Web Crypto signature step). `restguard-node`: the same with
- * the node:crypto signature step from `@restguard/core/node`.
+ * `restguard`: the restguard adapter with its defaults (on Node.js: the node:crypto signature step and
+ * API-key hasher; the in-process rows also time the portable Web Crypto ones).
  */
-export type Variant = 'bare' | 'floor' | 'peer' | 'peer-jwks-uri' | 'restguard' | 'restguard-node';
+export type Variant = 'bare' | 'floor' | 'peer' | 'peer-jwks-uri' | 'restguard';
 
 /** The shared fixture. */
 export interface Fixture {

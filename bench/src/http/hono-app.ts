@@ -66,7 +66,6 @@ export async function startHono(
       );
       break;
     case 'restguard':
-    case 'restguard-node':
       await kit.mountHono(app, notes);
       break;
   }

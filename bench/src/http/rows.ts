@@ -97,7 +97,6 @@ export function httpRows(framework: Framework, m: HttpMaterial): HttpRow[] {
     if (framework === 'hono' && s.key === 'valid-repeated')
       row('hono/jwk (jwks_uri)', 'other', 'peer-jwks-uri');
     row('restguard', 'restguard', 'restguard');
-    row('restguard, node:crypto step', 'restguard', 'restguard-node');
   }
   const keyRow = (
     key: string,
@@ -151,15 +150,6 @@ export function httpRows(framework: Framework, m: HttpMaterial): HttpRow[] {
       const key = `apikey-${store.kind}-${temperature}`;
       const scenario = `API key, ${store.name}, ${temperature}`;
       keyRow(key, scenario, `restguard (${store.name} store)`, 'restguard', 'restguard', store.path, values);
-      keyRow(
-        key,
-        scenario,
-        `restguard (${store.name} store), node:crypto hasher`,
-        'restguard',
-        'restguard-node',
-        store.path,
-        values,
-      );
     }
   }
   return rows;

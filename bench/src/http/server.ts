@@ -17,7 +17,7 @@ const { framework, variant } = JSON.parse(process.env.RESTGUARD_BENCH_SERVER ?? 
 
 async function main(): Promise<void> {
   const fixture = readFixture();
-  const kit = await createServerKit(fixture, framework, variant === 'restguard-node');
+  const kit = await createServerKit(fixture, framework);
   const start = { express: startExpress, fastify: startFastify, hono: startHono }[framework];
   const server: Server = await start(variant, fixture, kit);
   const address = server.address();

@@ -26,16 +26,16 @@ async function guardFor(
   store: ApiKeyStore,
   pepper: string,
   cacheSize: number,
-  nodeHasher: boolean,
+  webCrypto: boolean,
 ): Promise<Guard> {
   const core = await import('@restguard/core');
-  return core.createGuard({ tls: false, apiKeys: await apiKeyOptions(store, pepper, cacheSize, nodeHasher) });
+  return core.createGuard({ tls: false, apiKeys: await apiKeyOptions(store, pepper, cacheSize, webCrypto) });
 }
 
-/** restguard's two hashers: the default (Web Crypto) and `createNodeApiKeyHasher` (node:crypto). */
+/** restguard's two hashers: the default (node:crypto on Node.js) and the portable Web Crypto one. */
 const FLAVOURS = [
-  { id: 'restguard', suffix: '', node: false },
-  { id: 'restguard-node', suffix: ', node:crypto hasher', node: true },
+  { id: 'restguard', suffix: '', webCrypto: false },
+  { id: 'restguard-web', suffix: ', Web Crypto hasher', webCrypto: true },
 ] as const;
 
 function decideOp(guard: Guard, next: () => string): () => Promise<void> {
@@ -90,7 +90,7 @@ export async function runApiKeySuite(
     const flavours: Array<{ id: string; suffix: string; guard?: Guard; note?: string }> = [];
     for (const f of FLAVOURS) {
       try {
-        const guard = await guardFor(store, pepper, config.coldCacheSize, f.node);
+        const guard = await guardFor(store, pepper, config.coldCacheSize, f.webCrypto);
         guards.push(guard);
         flavours.push({ id: f.id, suffix: f.suffix, guard });
       } catch (err) {

@@ -100,8 +100,8 @@ interface PgClient {
 
 /**
  * restguard's `apiKeys` options for a store: the bench pepper and an LRU of `cacheSize` known keys.
- * `nodeHasher`: hash with `createNodeApiKeyHasher` from `@restguard/core/node` (same hashes, no
- * Web Crypto thread hop) instead of the default Web Crypto hasher.
+ * `webCrypto`: hash with the portable `createWebCryptoApiKeyHasher` instead of the default (on Node.js,
+ * node:crypto: the same hashes without a Web Crypto thread-pool hop).
  * @example
  * createGuard({ tls: false, apiKeys: await apiKeyOptions(store, pepper, 1000, false) });
  */
@@ -109,12 +109,12 @@ export async function apiKeyOptions(
   store: ApiKeyStore,
   pepper: string,
   cacheSize: number,
-  nodeHasher: boolean,
+  webCrypto: boolean,
 ): Promise<ApiKeyOptions> {
   const cache = { maxEntries: cacheSize };
-  if (!nodeHasher) return { store, peppers: benchPeppers(pepper), cache };
-  const { createNodeApiKeyHasher } = await import('@restguard/core/node');
-  return { store, hasher: createNodeApiKeyHasher({ peppers: benchPeppers(pepper) }), cache };
+  if (!webCrypto) return { store, peppers: benchPeppers(pepper), cache };
+  const { createWebCryptoApiKeyHasher } = await import('@restguard/core');
+  return { store, hasher: createWebCryptoApiKeyHasher({ peppers: benchPeppers(pepper) }), cache };
 }
 
 /** Keys created in one store. */

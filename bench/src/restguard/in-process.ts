@@ -13,7 +13,7 @@ export type RestguardCase =
 
 /** The restguard side of the in-process suites. */
 export interface RestguardBench {
-  /** The token rows for one key: the default (jose) path and, when available, the node:crypto path. */
+  /** The token rows for one key: the default step (node:crypto on Node.js) and the Web Crypto step. */
   tokenVerifiers(key: BenchKey): Promise<RestguardCase[]>;
   close(): Promise<void>;
 }
@@ -21,12 +21,12 @@ export interface RestguardBench {
 interface Flavour {
   readonly key: string;
   readonly label: string;
-  readonly fastSignature: boolean;
+  readonly webCrypto: boolean;
 }
 
 const FLAVOURS: readonly Flavour[] = [
-  { key: 'restguard', label: 'restguard guard.decide', fastSignature: false },
-  { key: 'restguard-node', label: 'restguard guard.decide, node:crypto step', fastSignature: true },
+  { key: 'restguard', label: 'restguard guard.decide', webCrypto: false },
+  { key: 'restguard-web', label: 'restguard guard.decide, Web Crypto step', webCrypto: true },
 ];
 
 /** Why an answer refused a request, from its problem body (restguard's own fixed sentences). */
@@ -45,9 +45,7 @@ function refusal(decision: Awaited<ReturnType<Guard['decide']>>): string {
  * @example
  * const restguard = await createRestguardBench({ issuer, audience, jwksUrl, cacheSize: 1000 });
  */
-export async function createRestguardBench(
-  setup: Omit<TokenSetup, 'fastSignature'>,
-): Promise<RestguardBench> {
+export async function createRestguardBench(setup: Omit<TokenSetup, 'webCrypto'>): Promise<RestguardBench> {
   let core: typeof import('@restguard/core') | undefined;
   let loadError = '';
   try {
@@ -61,7 +59,7 @@ export async function createRestguardBench(
     if (guard === undefined) {
       try {
         if (!core) throw new Error(loadError);
-        const tokens = await tokenOptions({ ...setup, fastSignature: flavour.fastSignature });
+        const tokens = await tokenOptions({ ...setup, webCrypto: flavour.webCrypto });
         guard = core.createGuard({ tls: false, tokens });
       } catch (err) {
         guard = `not available: ${reasonOf(err)}`;

@@ -11,24 +11,24 @@ export interface TokenSetup {
   readonly jwksUrl: string;
   /** Verified-token cache size (smaller than the distinct-token pools, so those rows stay cold). */
   readonly cacheSize: number;
-  /** Use the Node-only `node:crypto` signature step (`@restguard/core/node`) instead of jose's. */
-  readonly fastSignature?: boolean;
+  /** Use the portable Web Crypto signature step instead of the default (node:crypto on Node.js). */
+  readonly webCrypto?: boolean;
 }
 
 /**
  * The `tokens` part of the guard options for the bench issuer: its JWKS URL (fetched once, then
  * cached by restguard), `http://` allowed because the stand-in issuer is on loopback, and a
- * verified-token cache of `cacheSize` entries. `signatureVerifier` is the node:crypto step when asked.
+ * verified-token cache of `cacheSize` entries. `signatureVerifier` is the Web Crypto step when asked.
  * @example
  * createGuard({ tls: false, tokens: await tokenOptions(setup) });
  */
 export async function tokenOptions(setup: TokenSetup): Promise<NonNullable<GuardOptions['tokens']>> {
-  const node = setup.fastSignature ? await import('@restguard/core/node') : undefined;
+  const core = setup.webCrypto ? await import('@restguard/core') : undefined;
   return {
     issuers: [{ issuer: setup.issuer, audience: setup.audience, jwksUri: setup.jwksUrl }],
     allowInsecureRequests: true,
     cache: { maxEntries: setup.cacheSize },
-    ...(node ? { signatureVerifier: node.createNodeSignatureVerifier() } : {}),
+    ...(core ? { signatureVerifier: core.webCryptoSignatureVerifier } : {}),
   };
 }
 

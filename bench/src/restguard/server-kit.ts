@@ -26,11 +26,11 @@ interface Mounted {
   readonly store: ApiKeyStore;
 }
 
-async function buildGuards(fixture: Fixture, fastSignature: boolean): Promise<Mounted[]> {
+async function buildGuards(fixture: Fixture): Promise<Mounted[]> {
   const core = await import('@restguard/core');
   const memory = await openStore('memory', null);
   for (const record of fixture.memoryRecords) await memory.insert(reviveRecord(record));
-  const tokens = await tokenOptions({ ...fixture, fastSignature });
+  const tokens = await tokenOptions(fixture);
   const out: Mounted[] = [
     {
       path: '/api/notes',
@@ -38,7 +38,7 @@ async function buildGuards(fixture: Fixture, fastSignature: boolean): Promise<Mo
       guard: core.createGuard({
         tls: false,
         tokens,
-        apiKeys: await apiKeyOptions(memory, fixture.pepper, fixture.cacheSize, fastSignature),
+        apiKeys: await apiKeyOptions(memory, fixture.pepper, fixture.cacheSize, false),
       }),
     },
   ];
@@ -54,7 +54,7 @@ async function buildGuards(fixture: Fixture, fastSignature: boolean): Promise<Mo
       store,
       guard: core.createGuard({
         tls: false,
-        apiKeys: await apiKeyOptions(store, fixture.pepper, fixture.cacheSize, fastSignature),
+        apiKeys: await apiKeyOptions(store, fixture.pepper, fixture.cacheSize, false),
       }),
     });
   }
@@ -65,16 +65,12 @@ async function buildGuards(fixture: Fixture, fastSignature: boolean): Promise<Mo
  * Builds the kit for one child. Failures surface when a route is mounted, so the orchestrator
  * records why the restguard rows did not run.
  * @example
- * const kit = await createServerKit(fixture, 'express', false);
+ * const kit = await createServerKit(fixture, 'express');
  */
-export async function createServerKit(
-  fixture: Fixture,
-  framework: Framework,
-  fastSignature: boolean,
-): Promise<RestguardServerKit> {
+export async function createServerKit(fixture: Fixture, framework: Framework): Promise<RestguardServerKit> {
   let mounted: Mounted[] | undefined;
   const guards = async () => {
-    mounted ??= await buildGuards(fixture, fastSignature).catch((err: unknown) => {
+    mounted ??= await buildGuards(fixture).catch((err: unknown) => {
       throw new Error(`restguard (${framework}) not available: ${reasonOf(err)}`);
     });
     return mounted;
