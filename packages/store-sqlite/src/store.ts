@@ -98,6 +98,19 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
     }
     return db;
   };
+  /**
+   * Prepared statements of the open connection, by SQL text: preparing costs more than running a
+   * point lookup, and `findByHash` runs on every cache miss.
+   */
+  const statements = new Map<string, Database.Statement>();
+  const statement = (d: Database.Database, sql: string): Database.Statement => {
+    let prepared = statements.get(sql);
+    if (!prepared) {
+      prepared = d.prepare(sql);
+      statements.set(sql, prepared);
+    }
+    return prepared;
+  };
   const run = async <T>(work: (db: Database.Database) => T): Promise<T> => {
     try {
       return work(connection());
@@ -114,11 +127,11 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
     }
   };
   const pruneChanges = (d: Database.Database) =>
-    d
-      .prepare('DELETE FROM restguard_api_key_changes WHERE changed_at < ?')
-      .run(Date.now() - CHANGE_LOG_RETENTION_MS);
+    statement(d, 'DELETE FROM restguard_api_key_changes WHERE changed_at < ?').run(
+      Date.now() - CHANGE_LOG_RETENTION_MS,
+    );
   const byId = (d: Database.Database, id: string) =>
-    d.prepare('SELECT * FROM restguard_api_keys WHERE id = ?').get(id) as ApiKeyRow | undefined;
+    statement(d, 'SELECT * FROM restguard_api_keys WHERE id = ?').get(id) as ApiKeyRow | undefined;
 
   return {
     path,
@@ -130,14 +143,14 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
       }),
     insert: (record) =>
       run((d) => {
-        d.prepare(INSERT_SQL).run(toParams(record));
+        statement(d, INSERT_SQL).run(toParams(record));
         startPolling();
         emit({ id: record.id, hash: record.hash });
       }),
     findByHash: (hash) =>
       run((d) => {
         startPolling();
-        const row = d.prepare('SELECT * FROM restguard_api_keys WHERE hash = ?').get(hash) as
+        const row = statement(d, 'SELECT * FROM restguard_api_keys WHERE hash = ?').get(hash) as
           | ApiKeyRow
           | undefined;
         return row ? fromRow(row) : null;
@@ -150,19 +163,20 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
     list: (listOptions = {}) =>
       run((d) => {
         const where = listOptions.includeRevoked ? '' : 'WHERE revoked_at IS NULL';
-        const rows = d
-          .prepare(`SELECT * FROM restguard_api_keys ${where} ORDER BY created_at, id`)
-          .all() as ApiKeyRow[];
+        const rows = statement(
+          d,
+          `SELECT * FROM restguard_api_keys ${where} ORDER BY created_at, id`,
+        ).all() as ApiKeyRow[];
         return rows.map(fromRow);
       }),
     revoke: (id, at) =>
       run((d) => {
         const row = d
           .transaction(() => {
-            d.prepare('UPDATE restguard_api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(
-              at.getTime(),
-              id,
-            );
+            statement(
+              d,
+              'UPDATE restguard_api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?',
+            ).run(at.getTime(), id);
             pruneChanges(d);
             return byId(d, id);
           })
@@ -183,8 +197,9 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
                 'A revoked or already rotated key cannot be rotated.',
               );
             }
-            d.prepare(INSERT_SQL).run(toParams({ ...next, rotatedFromId: oldId }));
-            d.prepare(
+            statement(d, INSERT_SQL).run(toParams({ ...next, rotatedFromId: oldId }));
+            statement(
+              d,
               'UPDATE restguard_api_keys SET rotated_to_id = ?, expires_at = min(coalesce(expires_at, ?), ?) WHERE id = ?',
             ).run(next.id, graceUntil.getTime(), graceUntil.getTime(), oldId);
             pruneChanges(d);
@@ -197,7 +212,8 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
     touch: (entries) =>
       run((d) => {
         if (entries.length === 0) return;
-        const update = d.prepare(
+        const update = statement(
+          d,
           'UPDATE restguard_api_keys SET last_used_at = @at WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @at)',
         );
         d.transaction(() => {
@@ -208,7 +224,7 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
       run((d) => {
         const row = byId(d, id);
         if (!row || row.hash === hash) return;
-        d.prepare('UPDATE restguard_api_keys SET hash = ?, hash_scheme = ? WHERE id = ?').run(
+        statement(d, 'UPDATE restguard_api_keys SET hash = ?, hash_scheme = ? WHERE id = ?').run(
           hash,
           hashScheme,
           id,
@@ -231,6 +247,7 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
       poller?.stop();
       poller = undefined;
       listeners.clear();
+      statements.clear();
       db?.close();
       db = undefined;
     },

@@ -35,6 +35,11 @@ export interface ApiKeyHasher {
   readonly schemes: readonly string[];
   /** base64url hash of `key` under `scheme` (one of {@link schemes}). */
   hash(key: string, scheme?: string): Promise<string>;
+  /**
+   * Optional: the same hash under the current scheme, synchronously (a runtime with a synchronous
+   * hash, such as `node:crypto`). The verifier then answers a cached key without a promise.
+   */
+  hashSync?(key: string): string;
 }
 
 const PEPPER_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -93,23 +98,29 @@ export function createNodeCryptoApiKeyHasher(
     const bytes = typeof pepper.secret === 'string' ? encoder.encode(pepper.secret) : pepper.secret;
     secrets.set(`hmac-sha256:${pepper.id}`, new Uint8Array(bytes));
   }
+  // Strings go to node:crypto as UTF-8 directly (TextEncoder costs more than the hash in Node 20);
+  // lone surrogates become U+FFFD in both, as the differential test checks.
+  const hashSync = (key: string, scheme: string): string => {
+    if (scheme === 'sha256') {
+      return crypto.hash
+        ? crypto.hash('sha256', key, 'base64url')
+        : crypto.createHash('sha256').update(key, 'utf8').digest('base64url');
+    }
+    const secret = secrets.get(scheme);
+    if (!secret) throw new ConfigInvalidError('Unknown API-key hash scheme.');
+    return crypto.createHmac('sha256', secret).update(key, 'utf8').digest('base64url');
+  };
   return {
     currentScheme: reference.currentScheme,
     schemes: reference.schemes,
-    // Strings go to node:crypto as UTF-8 directly (TextEncoder costs more than the hash in Node 20);
-    // lone surrogates become U+FFFD in both, as the differential test checks.
     hash(key, scheme = reference.currentScheme) {
-      if (scheme === 'sha256') {
-        return Promise.resolve(
-          crypto.hash
-            ? crypto.hash('sha256', key, 'base64url')
-            : crypto.createHash('sha256').update(key, 'utf8').digest('base64url'),
-        );
+      try {
+        return Promise.resolve(hashSync(key, scheme));
+      } catch (err) {
+        return Promise.reject(err);
       }
-      const secret = secrets.get(scheme);
-      if (!secret) return Promise.reject(new ConfigInvalidError('Unknown API-key hash scheme.'));
-      return Promise.resolve(crypto.createHmac('sha256', secret).update(key, 'utf8').digest('base64url'));
     },
+    hashSync: (key) => hashSync(key, reference.currentScheme),
   };
 }
 

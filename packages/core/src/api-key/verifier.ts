@@ -99,7 +99,7 @@ export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
     throw new ConfigInvalidError('Give apiKeys.hasher or apiKeys.peppers, not both.');
   const hasher = options.hasher ?? createApiKeyHasher({ peppers: options.peppers ?? [] });
   const now = options.now ?? (() => new Date());
-  const clock = () => now().getTime();
+  const clock = options.now ? () => options.now!().getTime() : Date.now;
   const c = options.cache === false ? { maxEntries: 0, negativeMaxEntries: 0 } : (options.cache ?? {});
   const known = createLruCache<string, ApiKeyRecord>({
     maxEntries: positive(c.maxEntries, 10_000, 'cache.maxEntries'),
@@ -113,7 +113,8 @@ export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
   });
   const flushMs = positive(options.lastUsedFlushSeconds, 30, 'lastUsedFlushSeconds') * 1000;
   const inflight = new Map<string, Promise<ApiKeyRecord | null>>();
-  const pending = new Map<string, Date>();
+  /** lastUsedAt (ms) by key id, written behind. */
+  const pending = new Map<string, number>();
   let generation = 0;
   let closed = false;
 
@@ -138,11 +139,17 @@ export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
     return null;
   }
 
-  async function lookup(key: string): Promise<ApiKeyRecord | null> {
-    const hash = await hasher.hash(key);
+  /** The cached answer for a hash: a record, null (known unknown), or undefined (ask the store). */
+  function fromCache(hash: string): ApiKeyRecord | null | undefined {
     const cached = known.get(hash);
     if (cached) return cached;
-    if (unknown.get(hash)) return null;
+    return unknown.get(hash) ? null : undefined;
+  }
+
+  async function lookup(key: string, knownHash?: string): Promise<ApiKeyRecord | null> {
+    const hash = knownHash ?? (await hasher.hash(key));
+    const cached = fromCache(hash);
+    if (cached !== undefined) return cached;
     let running = inflight.get(hash);
     if (!running) {
       const started = generation;
@@ -164,12 +171,12 @@ export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
 
   const flush = async (): Promise<void> => {
     if (pending.size === 0) return;
-    const entries = [...pending].map(([id, lastUsedAt]) => ({ id, lastUsedAt }));
+    const entries = [...pending].map(([id, lastUsedAt]) => ({ id, lastUsedAt: new Date(lastUsedAt) }));
     pending.clear();
     try {
       await store.touch(entries);
     } catch {
-      for (const { id, lastUsedAt } of entries) if (!pending.has(id)) pending.set(id, lastUsedAt);
+      for (const { id, lastUsedAt } of entries) if (!pending.has(id)) pending.set(id, lastUsedAt.getTime());
     }
   };
   const timer = flushMs > 0 ? setInterval(() => void flush(), flushMs) : undefined;
@@ -185,10 +192,13 @@ export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
     async verify(key) {
       if (closed) throw new UnavailableError('The API-key verifier is closed.');
       if (!accepts(key)) throw new ApiKeyInvalidError();
-      const record = await lookup(key);
-      const at = now();
+      // A synchronous hasher (node:crypto) answers a cached key without a promise.
+      const hash = hasher.hashSync?.(key);
+      const hit = hash === undefined ? undefined : fromCache(hash);
+      const record = hit !== undefined ? hit : await lookup(key, hash);
+      const at = clock();
       if (!record || record.revokedAt) throw new ApiKeyInvalidError();
-      if (record.expiresAt && record.expiresAt.getTime() <= at.getTime()) {
+      if (record.expiresAt && record.expiresAt.getTime() <= at) {
         throw new ApiKeyInvalidError('The API key has expired.');
       }
       pending.set(record.id, at);
