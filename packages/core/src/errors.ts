@@ -22,12 +22,25 @@ export type RestguardErrorCode =
 
 const marker = Symbol.for('restguard.error');
 
-/** Base class of every restguard error. Test with {@link isRestguardError}, not `instanceof`. */
+/** Classes whose errors only answer a client's request: built without a stack trace (filled in below). */
+const refusals = new Set<abstract new (...args: never[]) => RestguardError>();
+
+/**
+ * Base class of every restguard error. Test with {@link isRestguardError}, not `instanceof`.
+ *
+ * Refusals of a client's request (401, 400, 403) are built without a stack trace: it would only point
+ * into restguard, and capturing it costs more than the rest of refusing a forged token. Configuration
+ * and infrastructure errors (`ERR_CONFIG_INVALID`, `ERR_UNAVAILABLE`) keep theirs.
+ */
 export abstract class RestguardError extends Error {
   abstract readonly code: RestguardErrorCode;
   readonly [marker] = true;
   constructor(message: string, options?: { cause?: unknown }) {
+    const refusal = refusals.has(new.target);
+    const limit = Error.stackTraceLimit;
+    if (refusal) Error.stackTraceLimit = 0;
     super(message, options);
+    if (refusal) Error.stackTraceLimit = limit;
     this.name = new.target.name;
   }
 }
@@ -113,6 +126,19 @@ export class UnavailableError extends RestguardError {
 /** Invalid options, thrown at start-up. Never sent to a client (it would map to a 500). */
 export class ConfigInvalidError extends RestguardError {
   readonly code = 'ERR_CONFIG_INVALID' as const;
+}
+
+for (const refusal of [
+  CredentialsMissingError,
+  RequestInvalidError,
+  TokenInvalidError,
+  TokenExpiredError,
+  ScopeInsufficientError,
+  ApiKeyInvalidError,
+  HttpsRequiredError,
+  CsrfRejectedError,
+]) {
+  refusals.add(refusal);
 }
 
 /** The union of every concrete restguard error. */

@@ -126,8 +126,15 @@ function toResponse(answer: HttpAnswer): Response {
   return new Response(answer.body === '' ? null : answer.body, { status: answer.status, headers });
 }
 
+/** A refusal as Hono expects it thrown, without a stack trace (it would only point into restguard). */
 function refuse(answer: HttpAnswer): HTTPException {
-  return new HTTPException(answer.status as ContentfulStatusCode, { res: toResponse(answer) });
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new HTTPException(answer.status as ContentfulStatusCode, { res: toResponse(answer) });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /**
