@@ -5,13 +5,19 @@
  * Caches drop entries pushed by `store.subscribe` (another process's revocation), and `lastUsedAt` is
  * written behind in batches.
  */
-import { ApiKeyInvalidError, ConfigInvalidError, UnavailableError } from '../errors.js';
+import { ApiKeyInvalidError, ConfigInvalidError, isRestguardError, UnavailableError } from '../errors.js';
 import type { Principal } from '../principal.js';
 import { createLruCache } from './cache.js';
 import { assertApiKeyPrefix, DEFAULT_API_KEY_PREFIX, isApiKeyFormat, parseApiKey } from './format.js';
 import { type ApiKeyHasher, type ApiKeyPepper, createApiKeyHasher, timingSafeEqualString } from './hash.js';
-import { callStore, toApiKeyInfo } from './manage.js';
+import { toApiKeyInfo } from './manage.js';
 import type { ApiKeyRecord, ApiKeyStore } from './store.js';
+
+/** A known key, and its principal once built (frozen: the requests using the key share it). */
+interface Known {
+  readonly record: ApiKeyRecord;
+  principal?: Principal;
+}
 
 /** Cache bounds. Every cache is bounded in entries and age. */
 export interface ApiKeyCacheOptions {
@@ -101,7 +107,7 @@ export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
   const now = options.now ?? (() => new Date());
   const clock = options.now ? () => options.now!().getTime() : Date.now;
   const c = options.cache === false ? { maxEntries: 0, negativeMaxEntries: 0 } : (options.cache ?? {});
-  const known = createLruCache<string, ApiKeyRecord>({
+  const known = createLruCache<string, Known>({
     maxEntries: positive(c.maxEntries, 10_000, 'cache.maxEntries'),
     ttlMs: positive(c.ttlSeconds, 60, 'cache.ttlSeconds') * 1000,
     now: clock,
@@ -112,7 +118,12 @@ export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
     now: clock,
   });
   const flushMs = positive(options.lastUsedFlushSeconds, 30, 'lastUsedFlushSeconds') * 1000;
-  const inflight = new Map<string, Promise<ApiKeyRecord | null>>();
+  const inflight = new Map<string, Promise<Known | null>>();
+  const frozenInfo = (record: ApiKeyRecord) => {
+    const info = toApiKeyInfo(record);
+    Object.freeze(info.permissions);
+    return Object.freeze(info);
+  };
   /** lastUsedAt (ms) by key id, written behind. */
   const pending = new Map<string, number>();
   let generation = 0;
@@ -122,49 +133,60 @@ export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
     generation++;
     unknown.clear();
     if (change.reset) known.clear();
-    else known.deleteWhere((record, hash) => record.id === change.id || hash === change.hash);
+    else known.deleteWhere(({ record }, hash) => record.id === change.id || hash === change.hash);
   });
 
   async function findRecord(key: string, currentHash: string): Promise<ApiKeyRecord | null> {
     for (const scheme of hasher.schemes) {
-      const hash = scheme === hasher.currentScheme ? currentHash : await hasher.hash(key, scheme);
-      const record = await callStore(() => store.findByHash(hash));
-      if (!record || record.hashScheme !== scheme || !timingSafeEqualString(record.hash, hash)) continue;
-      if (scheme !== hasher.currentScheme) {
-        // Upgrade to the current scheme (once per key); a failure only means we try again next time.
-        await store.rehash(record.id, currentHash, hasher.currentScheme).catch(() => {});
+      const current = scheme === hasher.currentScheme;
+      const hash = current ? currentHash : await hasher.hash(key, scheme);
+      let record: ApiKeyRecord | null;
+      try {
+        record = await store.findByHash(hash);
+      } catch (err) {
+        if (isRestguardError(err)) throw err;
+        throw new UnavailableError('The API-key store is unavailable.', { cause: err });
       }
+      if (!record || record.hashScheme !== scheme || !timingSafeEqualString(record.hash, hash)) continue;
+      if (current) return record;
+      // Upgrade to the current scheme (once per key); a failure only means we try again next time.
+      await store.rehash(record.id, currentHash, hasher.currentScheme).catch(() => {});
       return { ...record, hash: currentHash, hashScheme: hasher.currentScheme };
     }
     return null;
   }
 
-  /** The cached answer for a hash: a record, null (known unknown), or undefined (ask the store). */
-  function fromCache(hash: string): ApiKeyRecord | null | undefined {
+  /** One store lookup per hash however many requests wait for it; its answer goes to the caches. */
+  async function findAndRemember(key: string, hash: string): Promise<Known | null> {
+    const started = generation;
+    try {
+      const record = await findRecord(key, hash);
+      const found = record ? { record } : null;
+      if (generation === started) {
+        if (found) known.set(hash, found);
+        else unknown.set(hash, true);
+      }
+      return found;
+    } finally {
+      inflight.delete(hash);
+    }
+  }
+
+  /** The cached answer for a hash: a known key, null (known unknown), or undefined (ask the store). */
+  function fromCache(hash: string): Known | null | undefined {
     const cached = known.get(hash);
     if (cached) return cached;
     return unknown.get(hash) ? null : undefined;
   }
 
-  async function lookup(key: string, knownHash?: string): Promise<ApiKeyRecord | null> {
+  async function lookup(key: string, knownHash?: string): Promise<Known | null> {
     const hash = knownHash ?? (await hasher.hash(key));
     const cached = fromCache(hash);
     if (cached !== undefined) return cached;
     let running = inflight.get(hash);
     if (!running) {
-      const started = generation;
-      running = findRecord(key, hash).then((record) => {
-        if (generation === started) {
-          if (record) known.set(hash, record);
-          else unknown.set(hash, true);
-        }
-        return record;
-      });
+      running = findAndRemember(key, hash); // settles after this set: it awaits the store first
       inflight.set(hash, running);
-      running.then(
-        () => inflight.delete(hash),
-        () => inflight.delete(hash),
-      );
     }
     return running;
   }
@@ -195,26 +217,28 @@ export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
       // A synchronous hasher (node:crypto) answers a cached key without a promise.
       const hash = hasher.hashSync?.(key);
       const hit = hash === undefined ? undefined : fromCache(hash);
-      const record = hit !== undefined ? hit : await lookup(key, hash);
+      const found = hit !== undefined ? hit : await lookup(key, hash);
       const at = clock();
-      if (!record || record.revokedAt) throw new ApiKeyInvalidError();
+      if (!found || found.record.revokedAt) throw new ApiKeyInvalidError();
+      const { record } = found;
       if (record.expiresAt && record.expiresAt.getTime() <= at) {
         throw new ApiKeyInvalidError('The API key has expired.');
       }
       pending.set(record.id, at);
       if (pending.size >= 1000) void flush();
-      return {
-        kind: 'apiKey',
+      found.principal ??= Object.freeze({
+        kind: 'apiKey' as const,
         subject: record.subject ?? `apikey:${record.id}`,
         scopes: new Set(record.permissions),
-        apiKey: toApiKeyInfo(record),
-      };
+        apiKey: frozenInfo(record),
+      });
+      return found.principal;
     },
     async exposed(key, revoke) {
       if (!accepts(key)) return null;
-      let record: ApiKeyRecord | null;
+      let record: ApiKeyRecord | undefined;
       try {
-        record = await lookup(key);
+        record = (await lookup(key))?.record;
       } catch {
         return null;
       }
@@ -222,7 +246,7 @@ export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
       if (!revoke || record.revokedAt) return { id: record.id, revoked: record.revokedAt !== null };
       try {
         const revoked = await store.revoke(record.id, now());
-        known.deleteWhere((entry) => entry.id === record.id);
+        known.deleteWhere((entry) => entry.record.id === record.id);
         return { id: record.id, revoked };
       } catch {
         return { id: record.id, revoked: false };
