@@ -59,6 +59,27 @@ describe('evaluateTargets', () => {
   });
 });
 
+describe('the × peer ceiling over HTTP', () => {
+  it('says when the bare framework itself is below a × peer goal, and only then', () => {
+    const rows = [
+      row('http/fastify/*', 'bare', 27_000),
+      row('http/fastify/valid-repeated', 'peer', 10_000),
+      row('http/fastify/valid-repeated', 'restguard', 24_000, 'restguard'),
+      row('http/hono/*', 'bare', 24_000),
+      row('http/hono/valid-repeated', 'peer', 4_000),
+      row('http/hono/valid-repeated', 'restguard', 10_000, 'restguard'),
+    ];
+    computeRatios(rows);
+    const targets = evaluateTargets(rows);
+    const fastify = targets.find((t) => t.target === 'HTTP fastify, repeated token, × peer')!;
+    expect([fastify.met, fastify.measured]).toEqual([false, 2.4]);
+    expect(fastify.detail).toContain('the bare framework itself is 2.70× the peer here');
+    const hono = targets.find((t) => t.target === 'HTTP hono, repeated token, × peer')!;
+    expect([hono.met, hono.measured]).toEqual([false, 2.5]);
+    expect(hono.detail).not.toContain('bare framework'); // 6× is within reach: no excuse
+  });
+});
+
 describe('statistics', () => {
   it('takes medians and nearest-rank percentiles', () => {
     expect(median([5, 1, 3])).toBe(3);

@@ -19,18 +19,34 @@ function check(
     const why = found.find((r) => r.note)?.note ?? `no restguard row or no ${ratio} row in ${group}`;
     return [{ target, goal, detail: why }];
   }
+  const ceiling = ceilingOf(rows, group, ratio);
   return found
     .filter((r) => r.ratios?.[ratio] !== undefined)
     .map((r) => {
       const measured = r.ratios![ratio]!;
+      const met = measured >= goal;
+      const bound =
+        !met && ceiling !== undefined && ceiling < goal
+          ? `; the bare framework itself is ${ceiling.toFixed(2)}× the peer here`
+          : '';
       return {
         target: found.length > 1 ? `${target} — ${r.label}` : target,
         measured,
         goal,
-        met: measured >= goal,
-        detail: `${Math.round(r.opsPerSecond!)} ops/s`,
+        met,
+        detail: `${Math.round(r.opsPerSecond!)} ops/s${bound}`,
       };
     });
+}
+
+/**
+ * Over HTTP, no middleware can be faster than no middleware: the bare framework's own multiple of the
+ * peer (same scenario, same run) bounds what a × peer target can reach.
+ */
+function ceilingOf(rows: readonly BenchRow[], group: string, ratio: Ratio): number | undefined {
+  if (ratio !== 'peer' || !group.startsWith('http/')) return undefined;
+  const peerToBare = rows.find((r) => r.group === group && r.role === 'peer')?.ratios?.bare;
+  return peerToBare ? 1 / peerToBare : undefined;
 }
 
 /**
