@@ -8,12 +8,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import path from 'node:path';
-import { type ApiKeyStore, createApiKey, createGuard, type Guard } from '@restguard/core';
+import { type ApiKeyStore, createApiKey, createApiKeyHasher, createGuard, type Guard } from '@restguard/core';
 import {
   createHttpsServer,
-  createNodeApiKeyHasher,
   ensureDevCertificates,
-  nodeSignatureVerifier,
   plainHttpListener,
 } from '@restguard/core/node';
 import { type DemoConfig, DemoConfigError, readDemoConfig } from './config.js';
@@ -161,9 +159,9 @@ export async function startDemo(
     .then((res) => (res.ok ? (res.json() as Promise<Record<string, string>>) : undefined))
     .catch(() => undefined);
 
-  // Peppers are checked here, at start-up (a short secret is a configuration error).
-  // The demos run on Node: node:crypto steps (differential-tested against the Web Crypto ones).
-  const hasher = createNodeApiKeyHasher(config.apiKeyPepper ? { peppers: [config.apiKeyPepper] } : {});
+  // Peppers are checked here, at start-up (a short secret is a configuration error). On Node.js the
+  // hasher and the signature step are node:crypto by default (the same answers as Web Crypto).
+  const hasher = createApiKeyHasher(config.apiKeyPepper ? { peppers: [config.apiKeyPepper] } : {});
   const store = await openStore(config.databaseUrl);
   await store.migrate();
   const firstKeys: { label: string; key: string }[] = [];
@@ -189,7 +187,6 @@ export async function startDemo(
     tokens: {
       issuers: [{ issuer, audience: config.audience }],
       fetch: fetchImpl,
-      signatureVerifier: nodeSignatureVerifier,
     },
     apiKeys: { store, prefixes: ['rg_test', 'rg_live'], hasher },
     tls: { publicOrigin: baseUrl },

@@ -117,16 +117,20 @@ const plugin: FastifyPluginAsync<RestguardPluginOptions> = async (app, options) 
       const route = await guard.handleAuthRoute(authRequest);
       if (route) return send(reply, route);
     }
-    const requirement = request.routeOptions.config.restguard?.scopes;
-    const decision = await guard.decide(authRequest, requirement);
+    const decision = await guard.decide(authRequest);
     if (!decision.allow) return send(reply, decision.answer);
     reply.headers(decision.headers);
     request.auth = decision.principal;
   });
 
+  // A route's `config.restguard.scopes` becomes its own onRequest hook, after the one above: checked
+  // now (start-up), and no per-request `request.routeOptions` (a getter that builds an object each time).
   app.addHook('onRoute', (route) => {
     const scopes = (route.config as { restguard?: { scopes?: unknown } } | undefined)?.restguard?.scopes;
-    if (scopes !== undefined) checkScopeRequirement(scopes);
+    if (scopes === undefined) return;
+    const enforce = decorator.require(scopes as ScopeRequirement);
+    const own = route.onRequest;
+    route.onRequest = own === undefined ? [enforce] : [...(Array.isArray(own) ? own : [own]), enforce];
   });
 
   if (errorHandlers) {

@@ -32,6 +32,8 @@ const AT_JWT = new Set(['at+jwt', 'application/at+jwt']);
 const PLAIN_JWT = new Set(['jwt', 'application/jwt']);
 /** RFC 9068 §2.2 required claims. */
 const RFC9068_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'] as const;
+/** Claims that must be non-empty strings when present. */
+const TEXT_CLAIMS = ['sub', 'client_id', 'jti', 'azp'] as const;
 
 /**
  * RFC 9068 §4 / RFC 8725 §3.11 explicit typing: strict profile needs `at+jwt`; lenient also takes
@@ -77,7 +79,11 @@ export function checkTimes(
 
 /** `aud` (string or array of strings) must contain one of the accepted audiences, exactly. */
 export function checkAudience(aud: unknown, audiences: readonly string[]): void {
-  const list = typeof aud === 'string' ? [aud] : aud;
+  if (typeof aud === 'string') {
+    if (!audiences.includes(aud)) throw invalid('audience');
+    return;
+  }
+  const list = aud;
   if (!Array.isArray(list) || list.length === 0 || !list.every((a) => typeof a === 'string'))
     throw invalid('audience');
   if (!list.some((a) => audiences.includes(a))) throw invalid('audience');
@@ -98,7 +104,7 @@ export function validateJwtClaims(
   if (issuer.profile === 'rfc9068') {
     for (const name of RFC9068_CLAIMS) if (claims[name] === undefined) throw invalid('claims');
   }
-  for (const name of ['sub', 'client_id', 'jti', 'azp'] as const) {
+  for (const name of TEXT_CLAIMS) {
     if (claims[name] !== undefined && !isText(claims[name])) throw invalid('claims');
   }
   if (claims.scope !== undefined && typeof claims.scope !== 'string') throw invalid('claims');
@@ -118,6 +124,8 @@ export function refuseOtherJwtKinds(claims: Record<string, unknown>): void {
   if (claims.events !== undefined) throw invalid('type');
   // Keycloak marks its JWT kinds in a `typ` claim: `Bearer` is the access token
   if (typeof claims.typ === 'string' && NOT_ACCESS.has(claims.typ.toLowerCase())) throw invalid('type');
-  const aud = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
-  if (isText(claims.azp) && aud.includes(claims.azp)) throw invalid('type');
+  if (isText(claims.azp)) {
+    const { aud, azp } = claims;
+    if (aud === azp || (Array.isArray(aud) && aud.includes(azp))) throw invalid('type');
+  }
 }
