@@ -87,10 +87,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
 }
 
 /**
- * True when a suite or row id is selected by `RESTGUARD_BENCH_ONLY` (no filter: everything).
+ * True when a suite or row id is selected by `RESTGUARD_BENCH_ONLY` (no filter: everything): the id
+ * contains a filter part, or a part narrows within the id (`http/hono/valid-distinct` selects the
+ * suite `http/hono`, then only that scenario's rows).
  * @example
  * selected(config, 'http/express/restguard'); // true when ONLY=express
  */
 export function selected(config: BenchConfig, id: string): boolean {
-  return config.only.length === 0 || config.only.some((part) => id.includes(part));
+  return (
+    config.only.length === 0 || config.only.some((part) => id.includes(part) || part.startsWith(`${id}/`))
+  );
 }

@@ -1,6 +1,7 @@
 // The report's arithmetic: ratios stay within a scenario of one run, the bare framework measured once
 // serves every scenario of its framework, and a target whose rows are missing is never reported as met.
 import { describe, expect, it } from 'vitest';
+import { readConfig, selected } from './config.js';
 import { median, percentile } from './measure.js';
 import { type BenchRow, computeRatios } from './results.js';
 import { evaluateTargets } from './targets.js';
@@ -77,6 +78,19 @@ describe('the × peer ceiling over HTTP', () => {
     const hono = targets.find((t) => t.target === 'HTTP hono, repeated token, × peer')!;
     expect([hono.met, hono.measured]).toEqual([false, 2.5]);
     expect(hono.detail).not.toContain('bare framework'); // 6× is within reach: no excuse
+  });
+});
+
+describe('RESTGUARD_BENCH_ONLY', () => {
+  it('selects by substring, and a scenario filter selects its suite first', () => {
+    const config = readConfig({ RESTGUARD_BENCH_ONLY: 'http/hono/valid-distinct, inproc/ES256' });
+    expect(selected(config, 'http/hono')).toBe(true);
+    expect(selected(config, 'http/hono/valid-distinct')).toBe(true);
+    expect(selected(config, 'http/hono/valid-repeated')).toBe(false);
+    expect(selected(config, 'http/express')).toBe(false);
+    expect(selected(config, 'inproc/ES256/valid-repeated')).toBe(true);
+    expect(selected(config, 'inproc/RS256')).toBe(false);
+    expect(selected(readConfig({}), 'anything')).toBe(true);
   });
 });
 
