@@ -9,11 +9,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { createServer as createHttpServer } from 'node:http';
 import path from 'node:path';
 import { type ApiKeyStore, createApiKey, createApiKeyHasher, createGuard, type Guard } from '@restguard/core';
-import {
-  createHttpsServer,
-  ensureDevCertificates,
-  plainHttpListener,
-} from '@restguard/core/node';
+import { createHttpsServer, ensureDevCertificates, plainHttpListener } from '@restguard/core/node';
 import { type DemoConfig, DemoConfigError, readDemoConfig } from './config.js';
 import { createTrustingFetch } from './fetch.js';
 import { buildOpenApi } from './openapi.js';
