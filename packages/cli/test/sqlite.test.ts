@@ -3,6 +3,7 @@
  * run never loads the PostgreSQL driver.
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createSqliteApiKeyStore } from '@restguard/store-sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -60,10 +61,16 @@ describe('SQLite specifics', () => {
     expectRefused(await run(['keys', 'list', '--db', `sqlite:${empty}`]), /is not a SQLite database/);
     expect(statSync(empty).size).toBe(0);
 
+    // Somebody else's database (rollback journal, one table of its own), made with the driver the
+    // store uses (resolved from the store: the CLI itself does not depend on it).
     const foreign = join(tmp.dir, 'foreign.db');
-    const other = createSqliteApiKeyStore({ path: foreign, autoMigrate: false });
-    await expect(other.list()).rejects.toThrow(); // opens (creates) the file; no restguard tables
-    await other.close();
+    const storeEntry = createRequire(import.meta.url).resolve('@restguard/store-sqlite');
+    const Database = createRequire(storeEntry)('better-sqlite3') as new (
+      path: string,
+    ) => { exec(sql: string): void; close(): void };
+    const db = new Database(foreign);
+    db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)');
+    db.close();
     const before = readFileSync(foreign);
     for (const args of [
       ['keys', 'list'],

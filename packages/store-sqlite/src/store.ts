@@ -83,7 +83,6 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
         timeout: options.busyTimeoutMs ?? 5000,
       });
       try {
-        if (path !== ':memory:') opened.pragma('journal_mode = WAL');
         opened.pragma('synchronous = NORMAL');
         opened.pragma('foreign_keys = ON');
       } catch (err) {
@@ -93,10 +92,18 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
       db = opened;
     }
     if (!migrated && options.autoMigrate !== false) {
-      migrateSqlite(db);
+      migrateWithWal(db);
       migrated = true;
     }
     return db;
+  };
+  /**
+   * WAL is switched on where the schema is created (it persists in the file), never merely by opening:
+   * a read-only command pointed at somebody else's database must leave it as it was.
+   */
+  const migrateWithWal = (d: Database.Database) => {
+    if (path !== ':memory:') d.pragma('journal_mode = WAL');
+    migrateSqlite(d);
   };
   /**
    * Prepared statements of the open connection, by SQL text: preparing costs more than running a
@@ -137,7 +144,7 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
     path,
     migrate: () =>
       run((d) => {
-        migrateSqlite(d);
+        migrateWithWal(d);
         migrated = true;
         startPolling();
       }),

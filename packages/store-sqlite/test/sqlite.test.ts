@@ -42,6 +42,24 @@ describe('SQLite store specifics', () => {
     await store.close();
   });
 
+  it('leaves a database it did not migrate in its own journal mode', async () => {
+    const path = join(dir, 'foreign.db');
+    const foreign = new Database(path);
+    foreign.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY)');
+    expect(foreign.pragma('journal_mode', { simple: true })).toBe('delete');
+    foreign.close();
+    const store = createSqliteApiKeyStore({
+      path: `sqlite:${path}`,
+      autoMigrate: false,
+      fileMustExist: true,
+    });
+    await expect(store.list()).rejects.toThrow();
+    await store.close();
+    const reopened = new Database(path);
+    expect(reopened.pragma('journal_mode', { simple: true })).toBe('delete');
+    reopened.close();
+  });
+
   it('answers UnavailableError for a database it cannot open', async () => {
     const missingFolder = createSqliteApiKeyStore({ path: join(dir, 'no-such-folder', 'keys.db') });
     expect(code(await missingFolder.findByHash('x').catch((e: unknown) => e))).toBe('ERR_UNAVAILABLE');
