@@ -163,18 +163,20 @@ export function createGuard(options: GuardOptions): Guard {
     return principal;
   }
 
-  async function authenticateWith(
+  /**
+   * A request without a header credential: its session, else anonymous (`optional`) or refused. Cookies
+   * to set (a refreshed or an ended session) go into `headers` when given, refusal included.
+   */
+  async function withoutCredential(
     request: AuthRequest,
-    credential: Credential | null,
     headers?: Record<string, string | string[]>,
-  ): Promise<{ principal: Principal | null; setCookies: string[] }> {
-    if (credential) return { principal: await verify(credential, request), setCookies: [] };
+  ): Promise<Principal | null> {
     const session = sessions ? await sessions.authenticate(request) : null;
-    if (session?.principal) return session;
     // An ended session (expired, logged out, refresh refused) is anonymous; its cookies are cleared.
     const setCookies = session?.setCookies ?? [];
-    if (options.optional) return { principal: null, setCookies };
     if (headers && setCookies.length > 0) headers['set-cookie'] = setCookies;
+    if (session?.principal) return session.principal;
+    if (options.optional) return null;
     throw new CredentialsMissingError();
   }
 
@@ -213,13 +215,9 @@ export function createGuard(options: GuardOptions): Guard {
           }
           return { allow: false, answer: tls.insecureAnswer(request) };
         }
-        let principal: Principal | null;
-        if (credential) principal = await verify(credential, request);
-        else {
-          const session = await authenticateWith(request, null, headers);
-          principal = session.principal;
-          if (session.setCookies.length > 0) headers['set-cookie'] = session.setCookies;
-        }
+        const principal = credential
+          ? await verify(credential, request)
+          : await withoutCredential(request, headers);
         if (principal && options.onEvent) {
           emit({
             type: 'authenticated',
@@ -238,7 +236,8 @@ export function createGuard(options: GuardOptions): Guard {
       }
     },
     async authenticate(request) {
-      return (await authenticateWith(request, extractCredential(request, maxLength))).principal;
+      const credential = extractCredential(request, maxLength);
+      return credential ? verify(credential, request) : withoutCredential(request);
     },
     enforce(principal, requirement = [], request) {
       try {

@@ -11,7 +11,7 @@
  * re-issuing keys: a record found under an older scheme is re-hashed to the current one.
  */
 import { ConfigInvalidError } from '../errors.js';
-import { type NodeCrypto, nodeCrypto } from '../runtime/node-crypto.js';
+import { type NodeCrypto, nodeCrypto, sha256Base64url } from '../runtime/node-crypto.js';
 
 /** A server-side secret for HMAC-SHA256. Keep it out of the database (env, secret manager). */
 export interface ApiKeyPepper {
@@ -101,11 +101,7 @@ export function createNodeCryptoApiKeyHasher(
   // Strings go to node:crypto as UTF-8 directly (TextEncoder costs more than the hash in Node 20);
   // lone surrogates become U+FFFD in both, as the differential test checks.
   const hashSync = (key: string, scheme: string): string => {
-    if (scheme === 'sha256') {
-      return crypto.hash
-        ? crypto.hash('sha256', key, 'base64url')
-        : crypto.createHash('sha256').update(key, 'utf8').digest('base64url');
-    }
+    if (scheme === 'sha256') return sha256Base64url(crypto, key);
     const secret = secrets.get(scheme);
     if (!secret) throw new ConfigInvalidError('Unknown API-key hash scheme.');
     return crypto.createHmac('sha256', secret).update(key, 'utf8').digest('base64url');

@@ -5,12 +5,12 @@
  * Caches drop entries pushed by `store.subscribe` (another process's revocation), and `lastUsedAt` is
  * written behind in batches.
  */
-import { ApiKeyInvalidError, ConfigInvalidError, isRestguardError, UnavailableError } from '../errors.js';
+import { ApiKeyInvalidError, ConfigInvalidError, UnavailableError } from '../errors.js';
 import type { Principal } from '../principal.js';
 import { createLruCache } from './cache.js';
 import { assertApiKeyPrefix, DEFAULT_API_KEY_PREFIX, isApiKeyFormat, parseApiKey } from './format.js';
 import { type ApiKeyHasher, type ApiKeyPepper, createApiKeyHasher, timingSafeEqualString } from './hash.js';
-import { toApiKeyInfo } from './manage.js';
+import { callStore, toApiKeyInfo } from './manage.js';
 import type { ApiKeyRecord, ApiKeyStore } from './store.js';
 
 /** A known key, and its principal once built (frozen: the requests using the key share it). */
@@ -140,13 +140,7 @@ export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
     for (const scheme of hasher.schemes) {
       const current = scheme === hasher.currentScheme;
       const hash = current ? currentHash : await hasher.hash(key, scheme);
-      let record: ApiKeyRecord | null;
-      try {
-        record = await store.findByHash(hash);
-      } catch (err) {
-        if (isRestguardError(err)) throw err;
-        throw new UnavailableError('The API-key store is unavailable.', { cause: err });
-      }
+      const record = await callStore(() => store.findByHash(hash));
       if (!record || record.hashScheme !== scheme || !timingSafeEqualString(record.hash, hash)) continue;
       if (current) return record;
       // Upgrade to the current scheme (once per key); a failure only means we try again next time.

@@ -21,6 +21,17 @@ export type NodeCrypto = Pick<
   readonly hash?: (algorithm: string, data: string | Uint8Array, encoding: 'base64url') => string;
 };
 
+/**
+ * base64url(SHA-256(UTF-8 of `text`)) with `node:crypto`: the one-shot `hash` where the runtime has it.
+ * @example
+ * sha256Base64url(nodeCrypto()!, token); // the verified-token cache key
+ */
+export function sha256Base64url(crypto: NodeCrypto, text: string): string {
+  return crypto.hash
+    ? crypto.hash('sha256', text, 'base64url')
+    : crypto.createHash('sha256').update(text, 'utf8').digest('base64url');
+}
+
 interface NodeProcess {
   readonly release?: { readonly name?: string };
   readonly getBuiltinModule?: (id: string) => unknown;

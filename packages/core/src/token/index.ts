@@ -15,9 +15,6 @@ export {
   type TokenProfile,
   type TrustedIssuer,
 } from './options.js';
-export {
-  defaultSignatureVerifier,
-  type SignatureVerifier,
-  webCryptoSignatureVerifier,
-} from './signature-default.js';
+export { type SignatureVerifier, webCryptoSignatureVerifier } from './signature.js';
+export { defaultSignatureVerifier } from './signature-default.js';
 export { createTokenVerifier, type TokenVerifier } from './verifier.js';

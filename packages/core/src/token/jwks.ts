@@ -61,21 +61,23 @@ export function remoteKeySource(options: RemoteKeySourceOptions): KeySource {
     options.failureBackoffMs,
   );
 
-  const refreshInBackground = () => {
+  /** Keys older than maxKeyAgeMs are refetched in the background while they keep serving. */
+  const refreshIfOld = () => {
+    if (options.clock() - (flight.succeededAt ?? 0) < options.maxKeyAgeMs) return;
     if (!flight.busy && flight.backoffLeft() === 0) flight.run().catch(() => undefined);
   };
 
   return {
     known(kid, alg) {
       const found = keys?.known(kid, alg);
-      if (found && options.clock() - (flight.succeededAt ?? 0) >= options.maxKeyAgeMs) refreshInBackground();
+      if (found) refreshIfOld();
       return found;
     },
     async candidates(kid, alg) {
       if (!keys) await flight.run();
       const found = await keys!.candidates(kid, alg);
       if (found.length > 0) {
-        if (options.clock() - (flight.succeededAt ?? 0) >= options.maxKeyAgeMs) refreshInBackground();
+        refreshIfOld();
         return found;
       }
       // Unknown kid (or no usable key): refetch, unless one is in flight (join it), the last attempt

@@ -5,6 +5,7 @@
  */
 import type { JWTHeaderParameters } from 'jose';
 import { invalid } from './claims.js';
+import { deepFreeze } from './freeze.js';
 
 /** A parsed, not yet verified, compact JWS. */
 export interface ParsedJws {
@@ -142,18 +143,10 @@ function decodeObject(part: string, alphabetChecked: boolean): Record<string, un
 const headers = new Map<string, Record<string, unknown>>();
 const MAX_HEADERS = 64;
 
-function freeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const member of Object.values(value)) freeze(member);
-  }
-  return value;
-}
-
 function decodeHeader(part: string): Record<string, unknown> {
   let header = headers.get(part);
   if (!header) {
-    header = freeze(decodeObject(part, true));
+    header = deepFreeze(decodeObject(part, true));
     if (headers.size >= MAX_HEADERS) headers.clear();
     headers.set(part, header);
   }

@@ -73,15 +73,15 @@ export class KeySet {
     private readonly verifier: SignatureVerifier,
   ) {}
 
-  /**
-   * The imported keys a token with (`kid`, `alg`) may be verified with. With a `kid`: every usable key
-   * with that `kid`. Without: the one usable key, or none when the set has several (ambiguous).
-   */
   /** The non-empty answer of {@link candidates} when it was given before; else undefined. */
   known(kid: string | undefined, alg: JwsAlgorithm): unknown[] | undefined {
     return this.found.get(memoKey(kid, alg));
   }
 
+  /**
+   * The imported keys a token with (`kid`, `alg`) may be verified with. With a `kid`: every usable key
+   * with that `kid`. Without: the one usable key, or none when the set has several (ambiguous).
+   */
   async candidates(kid: string | undefined, alg: JwsAlgorithm): Promise<unknown[]> {
     const memo = memoKey(kid, alg);
     const known = this.found.get(memo);

@@ -17,7 +17,7 @@
  * - `verify` never throws: anything unexpected is `false`.
  */
 import type { KeyObject } from 'node:crypto';
-import type { NodeCrypto } from '../runtime/node-crypto.js';
+import { type NodeCrypto, sha256Base64url } from '../runtime/node-crypto.js';
 import type { JwsAlgorithm } from './options.js';
 import { type SignatureVerifier, webCryptoSignatureVerifier } from './signature.js';
 
@@ -66,9 +66,6 @@ export interface NodeSignatureVerifier extends SignatureVerifier {
 export function createNodeCryptoSignatureVerifier(crypto: NodeCrypto): NodeSignatureVerifier {
   const { KeyObject, constants } = crypto;
   const cryptoVerify = crypto.verify;
-  const digest = crypto.hash
-    ? (token: string) => crypto.hash!('sha256', token, 'base64url')
-    : (token: string) => crypto.createHash('sha256').update(token, 'utf8').digest('base64url');
 
   function verifySync(alg: JwsAlgorithm, bound: BoundKey, input: Uint8Array, signature: Uint8Array) {
     if (bound.alg !== alg && !(isEd(bound.alg) && isEd(alg))) return false;
@@ -119,7 +116,7 @@ export function createNodeCryptoSignatureVerifier(crypto: NodeCrypto): NodeSigna
       }
       return bound;
     },
-    tokenDigest: digest,
+    tokenDigest: (token) => sha256Base64url(crypto, token),
     verifySync: checked,
     verify: (alg, key, signingInput, signature) =>
       Promise.resolve(checked(alg, key, signingInput, signature)),

@@ -7,8 +7,6 @@ import { nodeCrypto } from '../runtime/node-crypto.js';
 import { createNodeCryptoSignatureVerifier } from './node-signature.js';
 import { type SignatureVerifier, webCryptoSignatureVerifier } from './signature.js';
 
-export { type SignatureVerifier, webCryptoSignatureVerifier } from './signature.js';
-
 let shared: SignatureVerifier | undefined;
 
 /**

@@ -11,6 +11,7 @@ import type { SingleFlight } from './backoff.js';
 import { TokenCache, tokenDigest } from './cache.js';
 import { checkType, invalid, validateJwtClaims } from './claims.js';
 import { createDiscovery, type IssuerMetadata } from './discovery.js';
+import { deepFreeze } from './freeze.js';
 import { createIntrospector, type Introspector } from './introspection.js';
 import { type KeySource, remoteKeySource, staticKeySource } from './jwks.js';
 import { looksLikeJws, parseCompactJws, type parseJws } from './jws.js';
@@ -28,14 +29,6 @@ export interface TokenVerifier {
 interface IssuerRuntime {
   readonly config: ResolvedIssuer;
   readonly keys: KeySource;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const name in value) deepFreeze(value[name]);
-  }
-  return value;
 }
 
 /**
