@@ -1,4 +1,5 @@
 // Public API of @restguard/store-postgres. This file only re-exports.
 
 export * from './migrations.js';
+export type { PostgresSessionRevocationList } from './sessions.js';
 export * from './store.js';
