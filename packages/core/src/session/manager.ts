@@ -89,7 +89,13 @@ export function createSessionManager(sessionOptions: SessionOptions): SessionMan
         if (data.refreshToken) {
           try {
             const result = await refresher.refresh(data);
-            if (!result.ok) return ended();
+            if (!result.ok) {
+              // Refused by the provider: ended on every instance sharing the list (best effort).
+              await ctx.revocations
+                .revoke({ id: data.id, at: now(), until: data.createdAt + options.absoluteTimeoutSeconds })
+                .catch(() => undefined);
+              return ended();
+            }
             data = result.data;
             changed = true;
           } catch (err) {
