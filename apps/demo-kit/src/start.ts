@@ -8,7 +8,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import path from 'node:path';
-import { type ApiKeyStore, createApiKey, createApiKeyHasher, createGuard, type Guard } from '@restguard/core';
+import {
+  type ApiKeyStore,
+  createApiKey,
+  createApiKeyHasher,
+  createGuard,
+  type Guard,
+  type SessionRevocationList,
+} from '@restguard/core';
 import { createHttpsServer, ensureDevCertificates, plainHttpListener } from '@restguard/core/node';
 import { type DemoConfig, DemoConfigError, readDemoConfig } from './config.js';
 import { createTrustingFetch } from './fetch.js';
@@ -57,15 +64,19 @@ const jsonBody = (value: unknown): DemoResponse => ({
 });
 const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host);
 
-async function openStore(databaseUrl: string): Promise<ApiKeyStore> {
+/** The key store, and with PostgreSQL the ended-session list every instance shares. */
+async function openStore(
+  databaseUrl: string,
+): Promise<{ store: ApiKeyStore; revocations?: SessionRevocationList }> {
   if (databaseUrl.startsWith('sqlite:')) {
     const { createSqliteApiKeyStore } = await import('@restguard/store-sqlite');
     const file = databaseUrl.slice('sqlite:'.length);
     mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    return createSqliteApiKeyStore({ path: file });
+    return { store: createSqliteApiKeyStore({ path: file }) };
   }
   const { createPostgresApiKeyStore } = await import('@restguard/store-postgres');
-  return createPostgresApiKeyStore({ connectionString: databaseUrl });
+  const store = createPostgresApiKeyStore({ connectionString: databaseUrl });
+  return { store, revocations: store.sessionRevocations() };
 }
 
 /** The session-sealing secret, generated once and kept in the data folder (mode 0600). */
@@ -158,7 +169,7 @@ export async function startDemo(
   // Peppers are checked here, at start-up (a short secret is a configuration error). On Node.js the
   // hasher and the signature step are node:crypto by default (the same answers as Web Crypto).
   const hasher = createApiKeyHasher(config.apiKeyPepper ? { peppers: [config.apiKeyPepper] } : {});
-  const store = await openStore(config.databaseUrl);
+  const { store, revocations } = await openStore(config.databaseUrl);
   await store.migrate();
   const firstKeys: { label: string; key: string }[] = [];
   if ((await store.list({ includeRevoked: true })).length === 0) {
@@ -192,7 +203,8 @@ export async function startDemo(
             issuer,
             ...webClient,
             baseUrl,
-            secrets: [sessionSecret(config.dataDir)],
+            secrets: config.sessionSecrets ?? [sessionSecret(config.dataDir)],
+            ...(revocations ? { revocations } : {}),
             scopes: ['read', 'write'],
             resource: config.audience,
             fetch: fetchImpl,
@@ -300,6 +312,8 @@ function printBanner(c: BannerContext): void {
     `  issuer:    ${c.issuer}${c.embedded ? '  (embedded dev issuer: for development only)' : ''}`,
     `  key store: ${c.config.databaseUrl.startsWith('sqlite:') ? c.config.databaseUrl : 'postgres (DATABASE_URL)'}`,
   ];
+  if (!c.config.databaseUrl.startsWith('sqlite:'))
+    lines.push('  sessions:  ended sessions shared through PostgreSQL (every instance refuses them at once)');
   if (c.httpPort !== undefined)
     lines.push(`  plain HTTP on port ${c.httpPort}: redirects GET/HEAD to HTTPS, refuses credentials`);
   if (c.caFile) {
