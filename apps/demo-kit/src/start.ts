@@ -64,6 +64,9 @@ const jsonBody = (value: unknown): DemoResponse => ({
 });
 const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host);
 
+/** How long a shutdown waits for requests in flight before cutting them. */
+export const SHUTDOWN_DRAIN_MS = 10_000;
+
 /** The key store, and with PostgreSQL the ended-session list every instance shares. */
 async function openStore(
   databaseUrl: string,
@@ -280,12 +283,24 @@ export async function startDemo(
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      https.closeAllConnections?.();
-      http?.closeAllConnections?.();
-      await Promise.all([
-        new Promise((r) => https.close(r)),
-        http ? new Promise((r) => http!.close(r)) : undefined,
+      // Stop accepting and close idle connections; requests in flight finish (for at most
+      // SHUTDOWN_DRAIN_MS), then whatever is left is cut.
+      const servers = http ? [https, http] : [https];
+      const closed = Promise.all(servers.map((server) => new Promise((r) => server.close(r))));
+      for (const server of servers) server.closeIdleConnections?.();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const drained = await Promise.race([
+        closed.then(() => true),
+        new Promise<boolean>((r) => {
+          timer = setTimeout(() => r(false), SHUTDOWN_DRAIN_MS);
+        }),
       ]);
+      clearTimeout(timer);
+      if (!drained) {
+        for (const server of servers) server.closeAllConnections?.();
+        await closed;
+      }
+      // Then pending lastUsedAt writes are flushed and the store's pool and LISTEN client closed.
       await guard.close();
       await store.close();
       await closeIssuer?.();
@@ -356,21 +371,29 @@ function printBanner(c: BannerContext): void {
 
 /**
  * Runs a demo as a program: starts it, exits with code 2 and one line on a configuration error, and
- * shuts down cleanly on SIGINT/SIGTERM.
+ * shuts down cleanly on SIGINT/SIGTERM (requests in flight finish, pending `lastUsedAt` writes are
+ * flushed, store connections closed, exit 0); a second signal exits at once with code 1.
  * @example
  * await runDemo({ name: 'hono', defaultPort: 8643, appDir, createListener });
  */
 export async function runDemo(framework: DemoFramework): Promise<void> {
   try {
     const demo = await startDemo(framework);
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.once(signal, () => {
-        demo.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      });
-    }
+    let stopping = false;
+    const stop = () => {
+      if (stopping) {
+        // A second signal: do not wait for the drain.
+        process.stderr.write('restguard demo: second signal, exiting now\n');
+        process.exit(1);
+      }
+      stopping = true;
+      process.stderr.write('restguard demo: shutting down, draining requests in flight\n');
+      demo.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, stop);
   } catch (err) {
     const message =
       err instanceof DemoConfigError ? err.message : `could not start: ${(err as Error).message}`;
