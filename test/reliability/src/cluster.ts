@@ -31,7 +31,8 @@ export interface Cluster {
   destroy(): Promise<void>;
 }
 
-export async function startCluster(): Promise<Cluster> {
+/** Starts a cluster; `settings` are extra `-c name=value` server settings. */
+export async function startCluster(settings: string[] = []): Promise<Cluster> {
   const bin = pgBin();
   const dir = mkdtempSync(path.join(tmpdir(), 'restguard-rel-pg-'));
   const asRoot = process.getuid?.() === 0;
@@ -55,7 +56,10 @@ export async function startCluster(): Promise<Cluster> {
       '-l',
       path.join(dir, 'log'),
       '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      [
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+        ...settings.map((x) => `-c ${x}`),
+      ].join(' '),
       'start',
     ]);
   };

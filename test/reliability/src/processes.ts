@@ -3,7 +3,7 @@
  * do (`node dist/main.js`), the CLI, free ports, and the figures each scenario prints.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -121,4 +121,61 @@ export async function timeUntil(
     if (spent > boundMs) throw new Error(`not within ${boundMs} ms (waited ${Math.round(spent)} ms)`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** One kind of request of a load plan (see load/load.mjs). */
+export interface LoadKind {
+  name: string;
+  method?: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  expect: number[];
+  revocable?: boolean;
+  generate?: 'unknownKid' | 'garbage' | 'unknownKey';
+  pool?: number;
+}
+
+/** What the load process measured. */
+export interface LoadResult {
+  total: number;
+  rate: number;
+  seconds: number;
+  errors: number;
+  unexpectedCount: number;
+  unexpected: { kind: string; status: number }[];
+  wronglyAccepted: number;
+  worstMs: number;
+  stats: Record<string, { count: number; statuses: Record<string, number> }>;
+}
+
+/** Runs the load generator as its own process and resolves with its summary. */
+export async function runLoad(plan: {
+  base: string;
+  caFile: string;
+  seconds: number;
+  connections: number;
+  kinds: LoadKind[];
+  issuer?: string;
+  audience?: string;
+}): Promise<LoadResult> {
+  const file = path.join(tempDir('load'), 'plan.json');
+  writeFileSync(file, JSON.stringify(plan));
+  const child = spawn(process.execPath, [path.join(repoRoot, 'test/reliability/load/load.mjs'), file], {
+    cwd: path.join(repoRoot, 'test/reliability'),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 1)));
+  if (code !== 0) throw new Error(`load generator exited with ${code}: ${stderr}`);
+  return JSON.parse(stdout) as LoadResult;
+}
+
+/** Resident set size of a process, in MiB (Linux `/proc`). */
+export function rssMiB(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Math.round(Number(match[1]) / 1024) : Number.NaN;
 }
