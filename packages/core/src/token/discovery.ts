@@ -4,6 +4,8 @@
  * path). The metadata's `issuer` must equal the configured issuer exactly (RFC 8414 §3.3, OIDC
  * Discovery §4.3). Failures are 503 and retried after the backoff; a success is kept.
  */
+
+import { recordFetch } from '../telemetry.js';
 import { SingleFlight } from './backoff.js';
 import { type FetchJsonOptions, fetchJson } from './fetch-json.js';
 
@@ -54,7 +56,7 @@ export function createDiscovery(
     let lastError: unknown;
     for (const url of discoveryUrls(issuer)) {
       try {
-        const document = await fetchJson(url, fetching);
+        const document = await recordFetch('discovery', () => fetchJson(url, fetching));
         if (document.issuer !== issuer)
           throw new Error('metadata issuer does not match the configured issuer');
         cached = {

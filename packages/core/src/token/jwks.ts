@@ -4,6 +4,8 @@
  * (≤ 5 s); while the JWKS is unreachable, cached keys keep working and an unknown `kid` gets 503; a
  * failed fetch is retried after a shorter backoff (≤ 15 s). Old keys are refreshed in the background.
  */
+
+import { recordFetch } from '../telemetry.js';
 import { SingleFlight } from './backoff.js';
 import { type FetchJsonOptions, fetchJson } from './fetch-json.js';
 import { KeySet } from './keys.js';
@@ -53,7 +55,8 @@ export function remoteKeySource(options: RemoteKeySourceOptions): KeySource {
   let keys: KeySet | undefined;
   const flight = new SingleFlight<void>(
     async () => {
-      const document = await fetchJson(await options.uri(), options.fetching);
+      const uri = await options.uri();
+      const document = await recordFetch('jwks', () => fetchJson(uri, options.fetching));
       if (!Array.isArray(document.keys)) throw new Error('not a JWK Set');
       keys = new KeySet(document.keys, options.verifier);
     },
