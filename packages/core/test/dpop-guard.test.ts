@@ -132,7 +132,7 @@ describe('RFC 9449 §4.3 checks, each refused with invalid_dpop_proof', () => {
 
   it('step 5: a symmetric algorithm, or one outside the allow-list', async () => {
     const hmac = await new SignJWT({ jti: 'x', htm: 'GET', htu: HTU })
-      .setProtectedHeader({ alg: 'HS256', typ: 'dpop+jwt', jwk: { kty: 'oct', k: 'AAAA' } })
+      .setProtectedHeader({ alg: 'HS256', typ: 'dpop+jwt', jwk: { kty: 'oct', k: 'AAAA' } as never })
       .setIssuedAt()
       .sign(new Uint8Array(32));
     expect((await refusedWith(hmac)).body.error).toBe('invalid_dpop_proof');
