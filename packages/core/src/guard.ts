@@ -164,11 +164,13 @@ export function createGuard(options: GuardOptions): Guard {
       // a listener's failure never changes a decision
     }
   };
-  const refuse = (err: unknown, request: AuthRequest, credential?: Credential | null): HttpAnswer => {
-    const answer = toChallenge(
-      err,
-      credential?.scheme === 'dpop' ? { ...challengeOptions, scheme: 'dpop' } : challengeOptions,
-    );
+  const refuse = (
+    err: unknown,
+    request: AuthRequest,
+    credential?: Credential | null,
+    scheme = credential?.scheme,
+  ): HttpAnswer => {
+    const answer = toChallenge(err, scheme === 'dpop' ? { ...challengeOptions, scheme } : challengeOptions);
     if (options.onEvent && isRestguardError(err)) {
       emit({
         type: 'rejected',
@@ -295,7 +297,10 @@ export function createGuard(options: GuardOptions): Guard {
       } catch (err) {
         // The request (built lazily when given as a function) only names the refusal's event.
         const refused = typeof request === 'function' ? request() : request;
-        return refused ? refuse(err, refused) : toChallenge(err, challengeOptions);
+        if (!refused) return toChallenge(err, challengeOptions);
+        // A request that came with the DPoP scheme gets the error on its DPoP challenge (RFC 9449 §7.1).
+        const scheme = dpop && /^dpop /i.test(refused.headers('authorization')[0] ?? '') ? 'dpop' : undefined;
+        return refuse(err, refused, null, scheme);
       }
     },
     handlesAuthRoutes: sessions !== undefined || metadata !== undefined,

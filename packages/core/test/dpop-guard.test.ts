@@ -200,6 +200,27 @@ describe('RFC 9449 §4.3 checks, each refused with invalid_dpop_proof', () => {
   });
 });
 
+describe('introspected tokens', () => {
+  it('are bound through the cnf.jkt of the introspection answer', async () => {
+    const guard = createGuard({
+      tokens: {
+        issuers: [{ issuer: issuer.url, audience: issuer.audience, introspection: { ...issuer.client } }],
+        fetch: issuer.fetch,
+        allowInsecureRequests: true,
+      },
+      dpop: {},
+    });
+    const opaque = issuer.mintOpaque({ scope: 'read', cnf: { jkt: prover.jkt } });
+    const proof = await prover.proof({ htm: 'GET', htu: HTU, accessToken: opaque });
+    expect((await guard.decide(dpopRequest(opaque, proof))).allow).toBe(true);
+    const thief = await createDpopProver();
+    const stolen = await thief.proof({ htm: 'GET', htu: HTU, accessToken: opaque });
+    expect(refusal(await guard.decide(dpopRequest(opaque, stolen))).body.error).toBe('invalid_token');
+    const asBearer = refusal(await guard.decide(request({ authorization: `Bearer ${opaque}` })));
+    expect(asBearer.body.error).toBe('invalid_token');
+  });
+});
+
 describe('replay (§11.1)', () => {
   it('refuses a proof used twice on one guard', async () => {
     const guard = guardWith();
@@ -257,6 +278,21 @@ describe('§7: challenges, bearer use of bound tokens and the policy', () => {
     expect((await guardWith({ policy: { 'https://other.example': 'required' } }).decide(bearer)).allow).toBe(
       true,
     );
+  });
+
+  it('puts insufficient_scope on the DPoP challenge for a DPoP request, through decide and enforce', async () => {
+    const guard = guardWith({ algorithms: ['ES256'] });
+    const proof = await prover.proof({ htm: 'GET', htu: HTU, accessToken: bound });
+    const answer = refusal(await guard.decide(dpopRequest(bound, proof), ['write']));
+    expect(answer.status).toBe(403);
+    expect(answer.challenge).toBe(
+      'Bearer realm="restguard", DPoP algs="ES256", error="insufficient_scope", error_description="The credential lacks the required scope: write.", scope="write"',
+    );
+    const proof2 = await prover.proof({ htm: 'GET', htu: HTU, accessToken: bound });
+    const decision = await guard.decide(dpopRequest(bound, proof2));
+    const principal = decision.allow ? decision.principal : null;
+    const enforced = guard.enforce(principal, ['write'], () => dpopRequest(bound, proof2));
+    expect(enforced?.headers['www-authenticate']).toBe(answer.challenge);
   });
 
   it('the DPoP scheme is not accepted when dpop is not configured', async () => {

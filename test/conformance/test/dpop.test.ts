@@ -73,8 +73,13 @@ afterAll(async () => {
 });
 
 type Headers = [string, string][];
-const call = (served: Served, path: string, headers: Headers = [], method = 'GET'): Promise<RawAnswer> =>
-  sendRaw(served.https, { method, path, headers }, certificates.caCertPem);
+const call = (
+  served: Served,
+  path: string,
+  headers: Headers = [],
+  method = 'GET',
+  body?: string,
+): Promise<RawAnswer> => sendRaw(served.https, { method, path, headers, body }, certificates.caCertPem);
 const problem = (answer: RawAnswer) => JSON.parse(answer.body) as Record<string, unknown>;
 
 /** One DPoP call: fetches the server nonce first (the §8 dance), then sends the proof `make` builds. */
@@ -156,6 +161,39 @@ describe.each(Object.keys(ADAPTERS))('%s', (adapter) => {
     );
     expect(me.status).toBe(200);
     expect(JSON.parse(me.body).subject).toBeTruthy();
+  });
+
+  it('answers 403 insufficient_scope on the DPoP challenge for a DPoP request lacking the scope', async () => {
+    const htu = `${PUBLIC_ORIGIN}/api/notes`;
+    const json: Headers = [['content-type', 'application/json']];
+    const first = await call(
+      served(),
+      '/api/notes',
+      [
+        ...json,
+        ['authorization', `DPoP ${bound}`],
+        ['dpop', await prover.proof({ htm: 'POST', htu, accessToken: bound })],
+      ],
+      'POST',
+      '{"text":"x"}',
+    );
+    const nonce = first.headers['dpop-nonce'] as string;
+    const answer = await call(
+      served(),
+      '/api/notes',
+      [
+        ...json,
+        ['authorization', `DPoP ${bound}`],
+        ['dpop', await prover.proof({ htm: 'POST', htu, accessToken: bound, nonce })],
+      ],
+      'POST',
+      '{"text":"x"}',
+    );
+    expect(answer.status).toBe(403);
+    expect(answer.headers['www-authenticate']).toBe(
+      `Bearer realm="${REALM}", resource_metadata="${METADATA_URL}", DPoP algs="${ALGS.join(' ')}", error="insufficient_scope", error_description="The credential lacks the required scope: write.", scope="write"`,
+    );
+    record('insufficient scope', adapter, answer);
   });
 
   it('refuses a replayed proof', async () => {
