@@ -166,3 +166,82 @@ describe.each(frameworks)(
     });
   },
 );
+
+/** A free TCP port on loopback (closed again before use). */
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('demo-hono with REDIS_URL: the replay cache outlives the instance', () => {
+  it('refuses, after a restart (a new instance), a proof accepted before it', async () => {
+    const redisUrl = process.env.TEST_REDIS_URL;
+    expect(redisUrl, 'TEST_REDIS_URL is set by the test command (npm test)').toBeTruthy();
+    const env = {
+      PORT: String(await freePort()),
+      DEV_ISSUER_PORT: String(await freePort()),
+      REDIS_URL: redisUrl!,
+      RESTGUARD_DATA_DIR: tempDir('dpop-redis'),
+    };
+    let app = await startApp('demo-hono', env, /browser: https:\/\/\S+\//);
+    try {
+      const banner = app.output();
+      const baseUrl = /listening on (https:\/\/\S+)/.exec(banner)![1]!;
+      const issuer = /issuer: +(https:\/\/\S+)/.exec(banner)![1]!;
+      const dispatcher = new Agent({
+        connect: { ca: readFileSync(/development CA: (\S+)/.exec(banner)![1]!, 'utf8') },
+      });
+      let proof = '';
+      const trusting = ((url: string, init: RequestInit) => {
+        if (url.startsWith(baseUrl)) proof = new Headers(init.headers).get('dpop') ?? '';
+        return undiciFetch(url, { ...init, dispatcher } as never);
+      }) as unknown as typeof fetch;
+      const config = await client.discovery(
+        new URL(issuer),
+        'demo-machine',
+        'demo-machine-secret',
+        undefined,
+        {
+          [client.customFetch]: trusting,
+        } as client.DiscoveryRequestOptions,
+      );
+      config[client.customFetch] = trusting as never;
+      const handle = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'));
+      const { access_token: token } = await client.clientCredentialsGrant(
+        config,
+        { scope: 'read', resource: AUDIENCE },
+        { DPoP: handle },
+      );
+      const first = await client.fetchProtectedResource(
+        config,
+        token,
+        new URL('/api/notes', baseUrl),
+        'GET',
+        undefined,
+        undefined,
+        {
+          DPoP: handle,
+        },
+      );
+      expect(first.status).toBe(200);
+
+      await app.stop();
+      app = await startApp('demo-hono', env, /browser: https:\/\/\S+\//);
+      const replayed = await undiciFetch(`${baseUrl}/api/notes`, {
+        headers: { authorization: `DPoP ${token}`, dpop: proof },
+        dispatcher,
+      });
+      expect(replayed.status).toBe(401);
+      expect(await replayed.json()).toMatchObject({
+        error: 'invalid_dpop_proof',
+        detail: 'The DPoP proof was already used.',
+      });
+    } finally {
+      await app.stop();
+    }
+  });
+});
