@@ -31,6 +31,8 @@ export interface DemoConfig {
   apiKeyPepper: { id: string; secret: string } | undefined;
   /** `SESSION_SECRETS`: comma-separated sealing secrets shared by instances; undefined: one per data folder. */
   sessionSecrets: string[] | undefined;
+  /** `REDIS_URL`: the DPoP replay cache shared by instances; undefined: memory. */
+  redisUrl: string | undefined;
 }
 
 /** A configuration error: the app prints the message on one line and exits with code 2. */
@@ -107,6 +109,10 @@ export function readDemoConfig(
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
     throw new DemoConfigError('DATABASE_URL must start with sqlite: or postgres://');
   }
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new DemoConfigError('REDIS_URL must start with redis:// or rediss://');
+  }
   const listenPort = port(env, 'PORT', options.defaultPort)!;
   return {
     port: listenPort,
@@ -124,5 +130,6 @@ export function readDemoConfig(
     clientSecret: env.AUTH_CLIENT_SECRET || undefined,
     apiKeyPepper: pepper(env.RESTGUARD_API_KEY_PEPPER),
     sessionSecrets: secrets(env.SESSION_SECRETS),
+    redisUrl,
   };
 }

@@ -6,6 +6,7 @@
  * change, re-hash or deletion, whoever makes it (another instance, the CLI, a manual `UPDATE`).
  * Version 3 adds ended browser sessions (OIDC Back-Channel Logout 1.0 §2.7), pushed on
  * `NOTIFY restguard_sessions` so every instance refuses them at once.
+ * Version 6 adds the DPoP replay cache (`dpop_replay`, see replay-store.ts).
  */
 import type pg from 'pg';
 
@@ -91,6 +92,16 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       END $$;
       CREATE TRIGGER session_revocations_changed AFTER INSERT OR UPDATE ON ${s}.session_revocations
         FOR EACH ROW EXECUTE FUNCTION ${s}.notify_session_revocation();`,
+  },
+  {
+    version: 6,
+    name: 'dpop replay cache',
+    sql: (s) => `
+      CREATE TABLE ${s}.dpop_replay (
+        key text PRIMARY KEY,
+        expires_at timestamptz NOT NULL
+      );
+      CREATE INDEX dpop_replay_expires ON ${s}.dpop_replay (expires_at);`,
   },
 ];
 
