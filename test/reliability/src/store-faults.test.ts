@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, startCluster } from './cluster.js';
 import { report, runCli, type Started, startApp, tempDir, timeUntil } from './processes.js';
 
-type Phase = 'before' | 'down' | 'restarting' | 'after';
+type Phase = 'before' | 'stopping' | 'down' | 'restarting' | 'after';
 interface Sample {
   phase: Phase;
   key: 'verified' | 'fresh';
@@ -66,7 +66,7 @@ describe('store faults: PostgreSQL stopped and started under load', () => {
     const worker = async (which: Sample['key']) => {
       const key = which === 'verified' ? verifiedKey : fresh.key;
       // The fresh key is first presented while the database is down: never verified before.
-      while (which === 'fresh' && phase === 'before') await sleep(5);
+      while (which === 'fresh' && (phase === 'before' || phase === 'stopping')) await sleep(5);
       while (running) {
         const at = phase;
         const started = performance.now();
@@ -84,8 +84,9 @@ describe('store faults: PostgreSQL stopped and started under load', () => {
     const countIn = (p: Phase) => samples.filter((s) => s.phase === p).length;
     await timeUntil(async () => countIn('before') >= 20, 10_000);
     expect(samples.some((s) => s.key === 'fresh')).toBe(false);
-    phase = 'down';
+    phase = 'stopping';
     await cluster.crash();
+    phase = 'down';
     const downAt = performance.now();
     await timeUntil(async () => countIn('down') >= 150, 30_000);
     phase = 'restarting';
