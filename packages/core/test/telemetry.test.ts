@@ -18,6 +18,8 @@ import { createTestIssuer, type TestIssuer } from '@restguard/testing';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createApiKey, createMemoryApiKeyStore } from '../src/api-key/index.js';
 import { createGuard } from '../src/guard.js';
+import { Jar, login, managerFor, req } from '../src/session/__fixtures__/harness.js';
+import { startTestProvider } from '../src/session/__fixtures__/provider.js';
 
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 30_000 });
 
@@ -156,4 +158,26 @@ it('measures decisions, fetches and store calls, and nests a span per decision u
   expect(everything).not.toContain(key);
   expect(everything).not.toContain(token.split('.')[2]);
   expect(everything).not.toContain('page=2');
+});
+
+it('counts session refreshes by outcome and measures revocation-list checks', async () => {
+  const provider = await startTestProvider();
+  try {
+    const { manager, clock } = managerFor(provider);
+    const jar = new Jar();
+    await login(manager, provider, jar);
+    clock.now += 290_000;
+    expect((await manager.authenticate(req('GET', '/', jar)))!.principal).not.toBeNull();
+    provider.behaviour.refuseRefresh = true;
+    clock.now += 290_000;
+    expect((await manager.authenticate(req('GET', '/', jar)))!.principal).toBeNull();
+  } finally {
+    await provider.close();
+  }
+  const m = await collect();
+  const refreshes = m.get('restguard.session.refreshes');
+  expect(sum(refreshes, { 'restguard.outcome': 'ok' })).toBe(1);
+  expect(sum(refreshes, { 'restguard.outcome': 'refused' })).toBe(1);
+  expect(sum(m.get('restguard.store.duration'), { 'restguard.store.operation': 'isRevoked' })).toBe(2);
+  expect(sum(m.get('restguard.store.duration'), { 'restguard.store.operation': 'revoke' })).toBe(1);
 });
