@@ -150,12 +150,20 @@ describe('sealed session', () => {
     provider.behaviour.expiresIn = 300;
   });
   it('answers 503 when a shared revocation list is unreachable, never a pass', async () => {
-    const down = async () => {
-      throw new Error('connection refused');
+    const list = createMemoryRevocationList();
+    let up = true;
+    const reach = () => {
+      if (!up) throw new Error('connection refused');
     };
-    const { manager } = managerFor(provider, { revocations: { revoke: down, isRevoked: down } });
+    const { manager } = managerFor(provider, {
+      revocations: {
+        revoke: async (entry) => (reach(), list.revoke(entry)),
+        isRevoked: async (session) => (reach(), list.isRevoked(session)),
+      },
+    });
     const jar = new Jar();
     await login(manager, provider, jar);
+    up = false;
     const err = await rejection(manager.authenticate(req('GET', '/', jar)));
     expect(isRestguardError(err) && err.code).toBe('ERR_UNAVAILABLE');
   });
