@@ -5,6 +5,7 @@
 import { commandHelp, parseCommand } from './args.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, errorCode, oneLine, UsageError } from './errors.js';
 import { runKeysCommand } from './keys.js';
+import { runSessionsEnd, sessionsEndSpec } from './sessions.js';
 import { keysCommands } from './specs.js';
 import { runTokenCommand, tokenSpec } from './token.js';
 import { VERSION } from './version.js';
@@ -34,12 +35,14 @@ Commands:
   keys list     [--all] [--json]
   keys revoke   ID [--json]
   keys rotate   ID [--grace 24h] [--json]
+  sessions end  --sub SUBJECT [--for 8h] [--json]
+                Ends every browser session of a user on every instance sharing the database.
   token         --issuer URL --client-id ID [--scope read,write] [--resource URL] [--json]
                 A development access token (client credentials; secret in RESTGUARD_CLIENT_SECRET).
   help [COMMAND]  Show help (also: restguard keys create --help).
   --version     Print the version.
 
-Every keys command takes --db URL: sqlite:PATH, postgres://… or postgresql://…
+Every keys and sessions command takes --db URL: sqlite:PATH, postgres://… or postgresql://…
 (default: the DATABASE_URL environment variable).
 
 Environment:
@@ -98,6 +101,15 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     }
     return runTokenCommand(parsed, io);
   }
+  if (first === 'sessions') {
+    if (second !== 'end') throw new UsageError('sessions: unknown command (use end).');
+    const parsed = parseCommand(sessionsEndSpec, rest);
+    if (parsed.values.help) {
+      io.stdout(commandHelp(sessionsEndSpec));
+      return EXIT_OK;
+    }
+    return runSessionsEnd(parsed, io);
+  }
   if (first !== 'keys') {
     if (first.startsWith('-'))
       throw new UsageError(`unknown option ${safeWord(first)}; run \`restguard --help\`.`);
@@ -124,6 +136,8 @@ function help(io: CliIo, words: readonly string[]): number {
   const [group, command, ...extra] = words.filter((w) => w !== '--help' && w !== '-h');
   if (group === undefined) io.stdout(MAIN_HELP);
   else if (group === 'token' && command === undefined) io.stdout(commandHelp(tokenSpec));
+  else if (group === 'sessions' && command === 'end' && !extra.length)
+    io.stdout(commandHelp(sessionsEndSpec));
   else if (group === 'keys' && command === undefined) io.stdout(KEYS_HELP);
   else if (
     group === 'keys' &&
