@@ -157,8 +157,14 @@ describe('sealed session', () => {
     };
     const { manager } = managerFor(provider, {
       revocations: {
-        revoke: async (entry) => (reach(), list.revoke(entry)),
-        isRevoked: async (session) => (reach(), list.isRevoked(session)),
+        revoke: async (entry) => {
+          reach();
+          await list.revoke(entry);
+        },
+        isRevoked: async (session) => {
+          reach();
+          return list.isRevoked(session);
+        },
       },
     });
     const jar = new Jar();
