@@ -3,7 +3,8 @@
  * demo-express and demo-fastify sharing DATABASE_URL, AUTH_ISSUER and SESSION_SECRETS on two ports.
  * A key created by the CLI works on both; revoked by the CLI it is refused by both within 1 s; a browser
  * session (signed in at the dev issuer in Chromium) logged out on one is refused by the other within
- * 1 s; a back-channel logout delivered to one ends the session on both; `lastUsedAt` converges.
+ * 1 s; a back-channel logout delivered to one ends the session on both; `restguard sessions end --sub`
+ * ends a user's sessions on both within 1 s; `lastUsedAt` converges.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -156,6 +157,20 @@ describe('two instances on one PostgreSQL', () => {
       return statuses.every((status) => status === 401);
     }, 5000);
     report('two instances: back-channel logout', { deliveredTo: a.name, refusedByBothAfterMs: refusedAfter });
+  });
+
+  it("restguard sessions end --sub ends the user's sessions on both instances within 1 s", async () => {
+    const [a, b] = instances as [(typeof instances)[0], (typeof instances)[0]];
+    await signIn(a.url, 'alice');
+    const cookie = await sessionCookie(a.url);
+    expect(await call(`${b.url}/api/me`, { cookie })).toBe(200);
+    const ended = await runCli(['sessions', 'end', '--sub', 'alice'], { DATABASE_URL: db.url });
+    expect(ended.code, ended.stderr).toBe(0);
+    const refusedAfter = await timeUntil(async () => {
+      const statuses = [await call(`${a.url}/api/me`, { cookie }), await call(`${b.url}/api/me`, { cookie })];
+      return statuses.every((status) => status === 401);
+    }, 1000);
+    report('two instances: sessions end --sub (CLI)', { refusedByBothAfterMs: refusedAfter, boundMs: 1000 });
   });
 
   it('lastUsedAt converges: both instances write it, the later use wins, flushed at shutdown', async () => {
