@@ -1,15 +1,13 @@
-import { mkdtempSync, statSync } from 'node:fs';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { request } from 'node:https';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import path from 'node:path';
-import type { TLSSocket } from 'node:tls';
-import { createHttpsServer, type ManagedHttpsServer } from '@restguard/core/node';
+import { ConfigInvalidError } from '@restguard/core';
+import { createHttpsServer } from '@restguard/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AcmeEvent, type AcmeOptions, createAcmeManager } from '../src/index.js';
+import { type AcmeEvent, createAcmeManager } from '../src/index.js';
+import { acmeOptions, close, get, listen } from './helpers.js';
 import { freePort, type Pebble, startPebble } from './pebble.js';
 
-const DOMAIN = 'notes.restguard.test';
 let pebble: Pebble;
 let httpPort: number;
 let tlsPort: number;
@@ -23,55 +21,10 @@ afterAll(async () => {
   await pebble?.close();
 });
 
-export function get(port: number, ca: string): Promise<{ status: number; body: string; serial: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, servername: DOMAIN, path: '/', ca, agent: false, timeout: 10_000 },
-      (res) => {
-        const serial = (res.socket as TLSSocket).getPeerCertificate().serialNumber;
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          body += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, serial }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-function options(extra: Partial<AcmeOptions> = {}): AcmeOptions {
-  return {
-    directoryUrl: pebble.directoryUrl,
-    directoryCa: pebble.httpsCa,
-    domains: [DOMAIN],
-    email: 'ops@restguard.test',
-    termsOfServiceAgreed: true,
-    directory: path.join(mkdtempSync(path.join(tmpdir(), 'rg-acme-')), 'acme'),
-    pollIntervalMs: 100,
-    ...extra,
-  };
-}
-
-async function listen(server: ManagedHttpsServer | HttpServer, port: number): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-}
-const close = (server: { close(cb: () => void): unknown; closeAllConnections?: () => void }) =>
-  new Promise<void>((resolve) => {
-    server.closeAllConnections?.();
-    server.close(() => resolve());
-  });
-
 describe.each(['http-01', 'tls-alpn-01'] as const)('issuance over %s against Pebble', (challenge) => {
   it('orders, installs into the running server and serves a certificate that chains to Pebble’s root', async () => {
     const events: AcmeEvent[] = [];
-    const opts = options({ challenge, onEvent: (e) => events.push(e) });
+    const opts = acmeOptions(pebble, { challenge, onEvent: (e) => events.push(e) });
     const manager = createAcmeManager(opts);
     const files = await manager.prepare();
     const https = createHttpsServer((_req, res) => res.end('hello over acme'), { ...files, watch: false });
@@ -107,5 +60,64 @@ describe.each(['http-01', 'tls-alpn-01'] as const)('issuance over %s against Peb
       await close(https);
       if (http.listening) await close(http);
     }
+  });
+});
+
+describe('a challenge that fails', () => {
+  it('rejects start with the CA’s reason and installs nothing', async () => {
+    const opts = acmeOptions(pebble);
+    const manager = createAcmeManager(opts);
+    const files = await manager.prepare();
+    const https = createHttpsServer((_req, res) => res.end('x'), { ...files, watch: false });
+    await listen(https, tlsPort);
+    manager.httpChallengeListener(); // made, but port 80 (here httpPort) answers something else
+    const http = createHttpServer((_req, res) => res.writeHead(404).end('not the key authorization'));
+    await listen(http, httpPort);
+    try {
+      const failure = await manager.start(https).then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      );
+      expect(failure).toBeInstanceOf(Error);
+      expect(failure?.message).toMatch(/^ACME order for notes\.restguard\.test failed: /);
+      expect(failure?.message).toMatch(/acme-challenge\/.* returned 404/);
+      expect(manager.certificate).toBeUndefined();
+      expect(existsSync(path.join(opts.directory, 'certificate.pem'))).toBe(false);
+      // Still the placeholder: a client trusting Pebble's root refuses it.
+      await expect(get(tlsPort, await pebble.rootPem())).rejects.toThrow();
+    } finally {
+      manager.close();
+      await close(https);
+      await close(http);
+    }
+  });
+});
+
+describe('configuration errors before any order', () => {
+  it('refuses http-01 without the plain-HTTP challenge listener', async () => {
+    const manager = createAcmeManager(acmeOptions(pebble, { challenge: 'http-01' }));
+    const https = createHttpsServer((_req, res) => res.end('x'), {
+      ...(await manager.prepare()),
+      watch: false,
+    });
+    await expect(manager.start(https)).rejects.toThrow(ConfigInvalidError);
+    await expect(manager.start(https)).rejects.toThrow(/http-01 needs the plain-HTTP listener/);
+    manager.close();
+  });
+
+  it('refuses a directory that does not answer, before ordering', async () => {
+    const opts = acmeOptions(pebble, { challenge: 'tls-alpn-01', directoryUrl: 'https://127.0.0.1:1/dir' });
+    const manager = createAcmeManager(opts);
+    const https = createHttpsServer((_req, res) => res.end('x'), {
+      ...(await manager.prepare()),
+      watch: false,
+    });
+    const failure = await manager.start(https).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ConfigInvalidError);
+    expect((failure as Error).message).toMatch(
+      /The ACME directory https:\/\/127\.0\.0\.1:1\/dir does not answer/,
+    );
+    expect(existsSync(path.join(opts.directory, 'certificate.pem'))).toBe(false);
+    manager.close();
   });
 });
