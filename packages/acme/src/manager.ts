@@ -139,7 +139,8 @@ export function createAcmeManager(options: AcmeOptions): AcmeManager {
     if (stored) return stored;
     const created = (await acme.crypto.createPrivateEcdsaKey('P-256')).toString();
     await storage.saveAccountKey(created);
-    return created;
+    // Shared storage keeps the first key saved by any instance.
+    return (await storage.loadAccountKey()) ?? created;
   };
   const client = async () =>
     new acme.Client({
@@ -167,8 +168,10 @@ export function createAcmeManager(options: AcmeOptions): AcmeManager {
         if (challenge.type !== config.challenge) {
           throw new Error(`the CA offers no ${config.challenge} challenge for ${authz.identifier.value}`);
         }
-        if (challenge.type === 'http-01') httpTokens.set(challenge.token, keyAuthorization);
-        else {
+        if (challenge.type === 'http-01') {
+          httpTokens.set(challenge.token, keyAuthorization);
+          await storage.saveChallenge?.(challenge.token, keyAuthorization);
+        } else {
           const [alpnKey, alpnCert] = await acme.crypto.createAlpnCertificate(
             authz,
             keyAuthorization,
@@ -178,8 +181,10 @@ export function createAcmeManager(options: AcmeOptions): AcmeManager {
         }
       },
       challengeRemoveFn: async (authz, challenge) => {
-        if (challenge.type === 'http-01') httpTokens.delete(challenge.token);
-        else responder?.delete(authz.identifier.value);
+        if (challenge.type === 'http-01') {
+          httpTokens.delete(challenge.token);
+          await storage.deleteChallenge?.(challenge.token).catch(() => undefined);
+        } else responder?.delete(authz.identifier.value);
       },
     });
     const issued = { certPem: certPem.toString(), keyPem: keyPem.toString() };
@@ -188,8 +193,8 @@ export function createAcmeManager(options: AcmeOptions): AcmeManager {
     return issued;
   };
 
-  const install = async (issued: StoredCertificate) => {
-    await storage.saveCertificate(issued);
+  const install = async (issued: StoredCertificate, source: 'order' | 'storage') => {
+    if (source === 'order') await storage.saveCertificate(issued);
     await writeServing(issued);
     if (server && !(await server.reloadCertificates())) {
       throw new Error('the HTTPS server did not take the new certificate');
@@ -198,7 +203,7 @@ export function createAcmeManager(options: AcmeOptions): AcmeManager {
     failures = 0;
     emit({
       type: 'certificate_installed',
-      source: 'order',
+      source,
       serialNumber: current.serialNumber,
       notAfter: current.notAfter,
       domains: config.domains,
@@ -206,9 +211,42 @@ export function createAcmeManager(options: AcmeOptions): AcmeManager {
     schedule();
   };
 
+  const due = (found: ReturnType<typeof facts>) =>
+    renewalTime(found.notBefore, found.notAfter, config.renewAtFraction, 0).getTime() <= Date.now();
+  /**
+   * Under the storage's order lock (many instances): a certificate another instance saved since this
+   * attempt began is taken instead of ordering again.
+   */
+  const obtain = async (): Promise<void> => {
+    const serialBefore = current?.serialNumber;
+    const run = async () => {
+      const stored = await storage.loadCertificate();
+      const found = usable(stored);
+      if (found && found.serialNumber !== serialBefore && !due(found)) {
+        if (found.serialNumber !== current?.serialNumber) await install(stored!, 'storage');
+        return;
+      }
+      await install(await order(), 'order');
+    };
+    await (storage.withOrderLock ? storage.withOrderLock(run) : run());
+  };
+  /** Another instance saved a certificate: serve it if it is newer than ours. */
+  const onSaved = () => {
+    void (async () => {
+      const stored = await storage.loadCertificate();
+      const found = usable(stored);
+      if (!found || found.serialNumber === current?.serialNumber) return;
+      if (current && found.notAfter.getTime() <= current.notAfter.getTime()) return;
+      await install(stored!, 'storage');
+    })().catch((error: unknown) =>
+      emit({ type: 'order_failed', message: `Loading the shared certificate failed: ${messageOf(error)}` }),
+    );
+  };
+  let unwatch: (() => void) | undefined;
+
   const attempt = async (): Promise<boolean> => {
     try {
-      await install(await order());
+      await obtain();
       return true;
     } catch (error) {
       failures += 1;
@@ -266,16 +304,24 @@ export function createAcmeManager(options: AcmeOptions): AcmeManager {
             .end('{"title":"Not Found","status":404}');
           return;
         }
-        const keyAuthorization = httpTokens.get(url.slice(CHALLENGE_PATH.length));
-        if (keyAuthorization === undefined) {
+        const token = url.slice(CHALLENGE_PATH.length);
+        const answer = (keyAuthorization: string | undefined) => {
+          if (keyAuthorization === undefined) {
+            res
+              .writeHead(404, { 'content-type': 'application/problem+json' })
+              .end('{"title":"Not Found","status":404}');
+            return;
+          }
           res
-            .writeHead(404, { 'content-type': 'application/problem+json' })
-            .end('{"title":"Not Found","status":404}');
-          return;
+            .writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' })
+            .end(keyAuthorization);
+        };
+        const local = httpTokens.get(token);
+        // Behind a load balancer the instance that ordered may be another one: ask the shared storage.
+        if (local !== undefined || !storage.loadChallenge || !/^[A-Za-z0-9_-]{1,200}$/.test(token)) {
+          return answer(local);
         }
-        res
-          .writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' })
-          .end(keyAuthorization);
+        storage.loadChallenge(token).then(answer, () => answer(undefined));
       };
     },
     async start(httpsServer) {
@@ -285,21 +331,12 @@ export function createAcmeManager(options: AcmeOptions): AcmeManager {
         );
       }
       server = httpsServer;
+      unwatch ??= storage.watchCertificate?.(onSaved);
       if (config.challenge === 'tls-alpn-01') responder ??= attachTlsAlpnResponder(httpsServer);
       const stored = await storage.loadCertificate();
       const found = usable(stored);
       if (found) {
-        await writeServing(stored!);
-        await httpsServer.reloadCertificates();
-        current = found;
-        emit({
-          type: 'certificate_installed',
-          source: 'storage',
-          serialNumber: found.serialNumber,
-          notAfter: found.notAfter,
-          domains: config.domains,
-        });
-        schedule();
+        await install(stored!, 'storage');
         return;
       }
       try {
@@ -314,7 +351,7 @@ export function createAcmeManager(options: AcmeOptions): AcmeManager {
         );
       }
       try {
-        await install(await order());
+        await obtain();
       } catch (cause) {
         throw new Error(`ACME order for ${config.domains.join(', ')} failed: ${messageOf(cause)}`, { cause });
       }
@@ -323,6 +360,8 @@ export function createAcmeManager(options: AcmeOptions): AcmeManager {
     close() {
       closed = true;
       clearTimeout(timer);
+      unwatch?.();
+      unwatch = undefined;
       responder?.detach();
       responder = undefined;
       httpTokens.clear();

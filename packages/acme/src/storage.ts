@@ -15,10 +15,24 @@ export interface StoredCertificate {
 export interface AcmeStorage {
   /** The account's private key (PEM), if one was saved. */
   loadAccountKey(): Promise<string | undefined>;
+  /** Saves the account key; shared storage keeps the first key saved (read it back after saving). */
   saveAccountKey(keyPem: string): Promise<void>;
   /** The last issued certificate, if any. */
   loadCertificate(): Promise<StoredCertificate | undefined>;
   saveCertificate(certificate: StoredCertificate): Promise<void>;
+  /**
+   * Many instances: runs `work` while holding a lock shared by every instance using this storage,
+   * so one of them orders and the others find its certificate when they get the lock.
+   */
+  withOrderLock?<T>(work: () => Promise<T>): Promise<T>;
+  /** Many instances: calls `listener` when another instance saved a certificate. Returns a stop function. */
+  watchCertificate?(listener: () => void): () => void;
+  /** Many instances: HTTP-01 key authorizations, so any instance behind a load balancer can answer. */
+  saveChallenge?(token: string, keyAuthorization: string): Promise<void>;
+  loadChallenge?(token: string): Promise<string | undefined>;
+  deleteChallenge?(token: string): Promise<void>;
+  /** Releases connections. */
+  close?(): Promise<void>;
 }
 
 /** Creates `dir` (and parents) with mode 0700; an existing `dir` is narrowed to 0700. */
