@@ -3,6 +3,8 @@
 export * from './adapter-support.js';
 // --- API keys ---
 export * from './api-key/index.js';
+// --- client certificates as principals ---
+export * from './client-certificate/index.js';
 export * from './credentials.js';
 // --- spine (errors, request, principal, credentials, scopes, events, guard) ---
 export * from './errors.js';
