@@ -20,6 +20,8 @@ export interface PostgresClientCertificateStoreOptions {
   connectionString: string;
   /** The API keys' schema. Default `restguard`. */
   schema?: string;
+  /** Run migrations on first use. Default true; `false` leaves the database as it is (read-only tools). */
+  autoMigrate?: boolean;
 }
 
 interface Row {
@@ -74,10 +76,12 @@ export function createPostgresClientCertificateStore(
   let ready: Promise<unknown> | undefined;
   const run = async <T>(work: () => Promise<T>, unique = false): Promise<T> => {
     try {
-      ready ??= migratePostgres(pool, schema).catch((err: unknown) => {
-        ready = undefined;
-        throw err;
-      });
+      ready ??= (options.autoMigrate === false ? Promise.resolve() : migratePostgres(pool, schema)).catch(
+        (err: unknown) => {
+          ready = undefined;
+          throw err;
+        },
+      );
       await ready;
       return await work();
     } catch (err) {
@@ -90,7 +94,10 @@ export function createPostgresClientCertificateStore(
   };
   const rows = async (sql: string, params: unknown[] = []) => (await pool.query<Row>(sql, params)).rows;
   return {
-    migrate: () => run(async () => undefined),
+    migrate: () =>
+      run(async () => {
+        await migratePostgres(pool, schema);
+      }),
     insert: (rule) =>
       run(async () => {
         await pool.query(

@@ -19,6 +19,10 @@ export interface SqliteClientCertificateStoreOptions {
   path: string;
   /** How long a write waits for another process's write lock, in ms. Default 5000. */
   busyTimeoutMs?: number;
+  /** Fail instead of creating the database file when it does not exist. Default false. */
+  fileMustExist?: boolean;
+  /** Run migrations on first use. Default true; `false` leaves the database as it is (read-only tools). */
+  autoMigrate?: boolean;
 }
 
 interface Row {
@@ -55,10 +59,16 @@ export function createSqliteClientCertificateStore(
   let db: Database.Database | undefined;
   const connection = () => {
     if (!db) {
-      const opened = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
+      const opened = new Database(path, {
+        timeout: options.busyTimeoutMs ?? 5000,
+        fileMustExist: options.fileMustExist ?? false,
+      });
       try {
-        if (path !== ':memory:') opened.pragma('journal_mode = WAL');
-        migrateSqlite(opened);
+        // WAL is switched on where the schema is created, never merely by opening.
+        if (options.autoMigrate !== false) {
+          if (path !== ':memory:') opened.pragma('journal_mode = WAL');
+          migrateSqlite(opened);
+        }
       } catch (err) {
         opened.close();
         throw err;
@@ -79,7 +89,10 @@ export function createSqliteClientCertificateStore(
     }
   };
   return {
-    migrate: () => run(() => undefined),
+    migrate: () =>
+      run((d) => {
+        migrateSqlite(d);
+      }),
     insert: (rule) =>
       run((d) => {
         d.prepare(
