@@ -1,10 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// Real databases and child processes on a shared machine: generous timeouts, never timed assertions.
+// A real ACME CA (Pebble), PostgreSQL and HTTPS servers on a shared machine: generous timeouts, never
+// timed assertions.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });

@@ -4,7 +4,7 @@
  * RFC 8737 on the HTTPS port), installs the certificate through the HTTPS server's hot-reload path
  * (`reloadCertificates`: new connections get it, open ones keep theirs) and renews it before expiry.
  */
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { ConfigInvalidError } from '@restguard/core';
@@ -193,22 +193,35 @@ export function createAcmeManager(options: AcmeOptions): AcmeManager {
     return issued;
   };
 
-  const install = async (issued: StoredCertificate, source: 'order' | 'storage') => {
-    if (source === 'order') await storage.saveCertificate(issued);
-    await writeServing(issued);
-    if (server && !(await server.reloadCertificates())) {
-      throw new Error('the HTTPS server did not take the new certificate');
-    }
-    current = facts(issued.certPem);
-    failures = 0;
-    emit({
-      type: 'certificate_installed',
-      source,
-      serialNumber: current.serialNumber,
-      notAfter: current.notAfter,
-      domains: config.domains,
+  /**
+   * One install at a time (an order and another instance's NOTIFY may both bring one). The pair is
+   * checked first, so the server's reload cannot refuse it; its answer is then not needed (false
+   * also means the file watcher took the new files first).
+   */
+  let installing: Promise<unknown> = Promise.resolve();
+  const install = (issued: StoredCertificate, source: 'order' | 'storage'): Promise<void> => {
+    const run = installing.then(async () => {
+      const next = facts(issued.certPem);
+      if (source === 'storage' && next.serialNumber === current?.serialNumber) return;
+      if (!next.cert.checkPrivateKey(createPrivateKey(issued.keyPem))) {
+        throw new Error('the certificate and its key do not match');
+      }
+      if (source === 'order') await storage.saveCertificate(issued);
+      await writeServing(issued);
+      await server?.reloadCertificates();
+      current = next;
+      failures = 0;
+      emit({
+        type: 'certificate_installed',
+        source,
+        serialNumber: next.serialNumber,
+        notAfter: next.notAfter,
+        domains: config.domains,
+      });
+      schedule();
     });
-    schedule();
+    installing = run.catch(() => undefined);
+    return run;
   };
 
   const due = (found: ReturnType<typeof facts>) =>
@@ -230,13 +243,13 @@ export function createAcmeManager(options: AcmeOptions): AcmeManager {
     };
     await (storage.withOrderLock ? storage.withOrderLock(run) : run());
   };
-  /** Another instance saved a certificate: serve it if it is newer than ours. */
+  /** Another instance saved a certificate: serve it when it is not the one we serve. */
   const onSaved = () => {
     void (async () => {
       const stored = await storage.loadCertificate();
       const found = usable(stored);
+      // The storage holds the latest certificate saved by any instance: a different one is newer.
       if (!found || found.serialNumber === current?.serialNumber) return;
-      if (current && found.notAfter.getTime() <= current.notAfter.getTime()) return;
       await install(stored!, 'storage');
     })().catch((error: unknown) =>
       emit({ type: 'order_failed', message: `Loading the shared certificate failed: ${messageOf(error)}` }),

@@ -2,6 +2,7 @@
  * Where the ACME account key and the issued certificate live. The default is a directory created
  * `0700` whose files are written `0600`, atomically (a temporary file renamed into place).
  */
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -43,7 +44,7 @@ export async function ensurePrivateDirectory(dir: string): Promise<void> {
 
 /** Writes `content` to `file` with mode 0600 through a temporary file and a rename. */
 export async function writePrivateFile(file: string, content: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   await writeFile(temporary, content, { mode: 0o600 });
   await chmod(temporary, 0o600);
   await rename(temporary, file);
