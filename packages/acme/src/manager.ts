@@ -5,13 +5,14 @@
  * (`reloadCertificates`: new connections get it, open ones keep theirs) and renews it before expiry.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { RequestListener } from 'node:http';
 import path from 'node:path';
 import { ConfigInvalidError } from '@restguard/core';
 import { createDevCa, issueCertificate, type ManagedHttpsServer, type TlsFiles } from '@restguard/core/node';
 import * as acme from 'acme-client';
 import { type AcmeOptions, type ResolvedAcmeOptions, resolveAcmeOptions } from './config.js';
 import { type AcmeEvent, renewalTime, retryDelay } from './events.js';
+import { httpChallengeListener } from './http-challenge.js';
 import {
   createDirectoryStorage,
   ensurePrivateDirectory,
@@ -44,7 +45,6 @@ export interface AcmeManager {
   close(): void;
 }
 
-const CHALLENGE_PATH = '/.well-known/acme-challenge/';
 const MAX_TIMER_MS = 2_147_000_000;
 const PLACEHOLDER_DAYS = 7;
 
@@ -308,34 +308,7 @@ export function createAcmeManager(options: AcmeOptions): AcmeManager {
     },
     httpChallengeListener(next) {
       httpListenerMade = true;
-      return (req: IncomingMessage, res: ServerResponse) => {
-        const url = req.url ?? '/';
-        if (!url.startsWith(CHALLENGE_PATH) || (req.method !== 'GET' && req.method !== 'HEAD')) {
-          if (next) return next(req, res);
-          res
-            .writeHead(404, { 'content-type': 'application/problem+json' })
-            .end('{"title":"Not Found","status":404}');
-          return;
-        }
-        const token = url.slice(CHALLENGE_PATH.length);
-        const answer = (keyAuthorization: string | undefined) => {
-          if (keyAuthorization === undefined) {
-            res
-              .writeHead(404, { 'content-type': 'application/problem+json' })
-              .end('{"title":"Not Found","status":404}');
-            return;
-          }
-          res
-            .writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' })
-            .end(keyAuthorization);
-        };
-        const local = httpTokens.get(token);
-        // Behind a load balancer the instance that ordered may be another one: ask the shared storage.
-        if (local !== undefined || !storage.loadChallenge || !/^[A-Za-z0-9_-]{1,200}$/.test(token)) {
-          return answer(local);
-        }
-        storage.loadChallenge(token).then(answer, () => answer(undefined));
-      };
+      return httpChallengeListener(httpTokens, storage, next);
     },
     async start(httpsServer) {
       if (config.challenge === 'http-01' && !httpListenerMade) {
