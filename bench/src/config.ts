@@ -71,7 +71,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   return {
     smoke,
     warmupMs: smoke ? 10 : num('RESTGUARD_BENCH_WARMUP_MS', 300),
-    durationMs: smoke ? 20 : num('RESTGUARD_BENCH_DURATION_MS', 1000),
+    durationMs: smoke ? 20 : num('RESTGUARD_BENCH_DURATION_MS', 800),
     rounds: smoke ? 2 : num('RESTGUARD_BENCH_ROUNDS', 5),
     httpMs: smoke ? 120 : num('RESTGUARD_BENCH_HTTP_SECONDS', 2) * 1000,
     httpWarmupMs: smoke ? 0 : 1000,

@@ -1,5 +1,5 @@
 /**
- * Server child processes: one per (framework, variant), so the load generator (autocannon, in the
+ * Server child processes: one per (framework, variant), so the load generator (wrk, or autocannon in the
  * orchestrator) never shares a process — or an event loop — with the server it measures.
  */
 import { type ChildProcess, fork } from 'node:child_process';
