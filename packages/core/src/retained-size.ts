@@ -73,8 +73,7 @@ export function retainedSize(value: unknown, depth = 0): number {
   }
   if (ArrayBuffer.isView(value)) return OBJECT + 4 * SLOT + value.byteLength;
   let bytes = OBJECT;
-  for (const key in value) {
-    if (!Object.hasOwn(value, key)) continue;
+  for (const key of Object.keys(value)) {
     // Names are counted with each object; JSON.parse shares them between objects of one shape, so
     // this errs high, never low, for an issuer's claims.
     bytes += 2 * SLOT + stringBytes(key) + retainedSize((value as Record<string, unknown>)[key], depth + 1);
