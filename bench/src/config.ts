@@ -8,6 +8,7 @@
  * - `RESTGUARD_BENCH_ONLY`: comma-separated substrings; only suites/rows whose id contains one run.
  * - `RESTGUARD_BENCH_MEMORY_TOKENS`: distinct tokens pushed through restguard for the memory row.
  * - `RESTGUARD_BENCH_OUT`: output directory (default `bench/results`; smoke defaults to the OS temp dir).
+ * - `RESTGUARD_BENCH_CPU_PROFILE_DIR`: each HTTP server child writes a CPU profile there on exit.
  * - `TEST_DATABASE_URL`: PostgreSQL for the API-key store rows; unset → those rows carry a note.
  */
 import { mkdtempSync } from 'node:fs';
@@ -42,6 +43,8 @@ export interface BenchConfig {
   readonly only: readonly string[];
   readonly outDir: string;
   readonly databaseUrl: string | undefined;
+  /** Where HTTP server children write `--cpu-prof` profiles (unset: not profiled). */
+  readonly cpuProfileDir: string | undefined;
 }
 
 const benchRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -84,6 +87,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     only,
     outDir,
     databaseUrl: env.TEST_DATABASE_URL || undefined,
+    cpuProfileDir: env.RESTGUARD_BENCH_CPU_PROFILE_DIR || undefined,
   };
 }
 

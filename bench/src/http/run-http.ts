@@ -43,7 +43,9 @@ export async function runHttpSuite(
       });
     }
     const variants = [...new Set(planned.map((r) => r.variant))];
-    const started = await Promise.all(variants.map((v) => startChild(framework, v, fixturePath)));
+    const started = await Promise.all(
+      variants.map((v) => startChild(framework, v, fixturePath, config.cpuProfileDir)),
+    );
     const children = new Map<Variant, Child>(variants.map((v, i) => [v, started[i]!]));
     for (const child of started) if (!('error' in child)) pinServer(plan, child.process.pid);
     const live: Array<{ row: HttpRow; port: number; rounds: LoadResult[] }> = [];
