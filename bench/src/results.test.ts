@@ -123,7 +123,7 @@ describe('evaluateTargets', () => {
     expect(byName('in process, ES256 fresh tokens, × raw crypto.verify').verdict).toBe('not measured');
     for (const t of targets.filter((t) => t.target.startsWith('HTTP')))
       expect(t.verdict).toBe('not measured');
-    expect(targets.filter((t) => t.target.startsWith('HTTP'))).toHaveLength(21);
+    expect(targets.filter((t) => t.target.startsWith('HTTP'))).toHaveLength(24);
     expect(targets.find((t) => t.target.startsWith('memory'))?.verdict).toBe('not measured');
   });
 

@@ -108,6 +108,7 @@ export function evaluateTargets(rows: readonly BenchRow[]): TargetCheck[] {
     out.push(
       ratioTarget(rows, `HTTP ${fw}, forged tokens refused, × floor`, `${http}/invalid`, role('floor'), 0.9),
     );
+    out.push(refusalTarget(rows, fw));
     out.push(
       ratioTarget(
         rows,
@@ -129,6 +130,23 @@ export function evaluateTargets(rows: readonly BenchRow[]): TargetCheck[] {
   }
   out.push(memoryTarget(rows));
   return out;
+}
+
+/**
+ * "A refusal must never cost more than an acceptance": restguard's forged-token rate over its own
+ * fresh-token rate, paired by round (both run in every round).
+ */
+function refusalTarget(rows: readonly BenchRow[], fw: string): TargetCheck {
+  const target = `HTTP ${fw}, forged tokens refused, × restguard's own fresh-token rate`;
+  const find = (scenario: string) => rows.find((r) => r.group === `http/${fw}/${scenario}` && isDefault(r));
+  const refusals = find('invalid');
+  const acceptances = find('valid-distinct');
+  const measured = refusals && acceptances ? pairedRatio(refusals, acceptances) : undefined;
+  if (!measured) {
+    const why = refusals?.note ?? acceptances?.note ?? `rows missing in http/${fw}`;
+    return { target, goal: 1, verdict: 'not measured', detail: why };
+  }
+  return { target, goal: 1, measured, verdict: verdictOf(measured, 1), detail: `${measured.rounds} rounds` };
 }
 
 /** Memory: heap growth from an empty cache to N distinct tokens, against the cache's byte bound ± 10 %. */
