@@ -76,7 +76,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     warmupMs: smoke ? 10 : num('RESTGUARD_BENCH_WARMUP_MS', 300),
     durationMs: smoke ? 20 : num('RESTGUARD_BENCH_DURATION_MS', 800),
     rounds: smoke ? 2 : num('RESTGUARD_BENCH_ROUNDS', 5),
-    httpMs: smoke ? 120 : num('RESTGUARD_BENCH_HTTP_SECONDS', 2) * 1000,
+    httpMs: smoke ? 120 : Math.round(num('RESTGUARD_BENCH_HTTP_SECONDS', 1.5) * 1000),
     httpWarmupMs: smoke ? 0 : 1000,
     httpRounds: smoke ? 2 : num('RESTGUARD_BENCH_HTTP_ROUNDS', 5),
     connections: 10,

@@ -158,8 +158,9 @@ function runWrk(plan: LoadPlan, url: string, credentials: Credentials, ms: numbe
     child.stderr.on('data', (c: Buffer) => {
       err += c.toString();
     });
-    // Below one second (smoke mode), wrk is stopped by SIGINT: it then reports what it measured.
-    const stop = ms < 1000 ? setTimeout(() => child.kill('SIGINT'), ms) : undefined;
+    // wrk takes whole seconds: any other length (1.5 s, or 120 ms in smoke mode) ends with a SIGINT,
+    // after which wrk reports what it measured over the time it actually ran.
+    const stop = ms % 1000 !== 0 ? setTimeout(() => child.kill('SIGINT'), ms) : undefined;
     child.on('error', reject);
     child.on('close', (code) => {
       if (stop) clearTimeout(stop);
