@@ -31,6 +31,8 @@ export interface DemoConfig {
   acme: DemoAcmeConfig | undefined;
   /** `RESTGUARD_API_KEY_PEPPER=ID:SECRET`: API keys hashed with HMAC-SHA256 (the CLI reads the same). */
   apiKeyPepper: { id: string; secret: string } | undefined;
+  /** `REDIS_URL`: the DPoP replay cache shared by instances; undefined: memory. */
+  redisUrl: string | undefined;
 }
 
 /** `TLS_ACME_*`: where and how the app obtains its certificate. */
@@ -148,6 +150,10 @@ export function readDemoConfig(
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
     throw new DemoConfigError('DATABASE_URL must start with sqlite: or postgres://');
   }
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new DemoConfigError('REDIS_URL must start with redis:// or rediss://');
+  }
   const listenPort = port(env, 'PORT', options.defaultPort)!;
   const httpPort = port(env, 'HTTP_PORT');
   return {
@@ -166,5 +172,6 @@ export function readDemoConfig(
     clientSecret: env.AUTH_CLIENT_SECRET || undefined,
     acme: acme(env, httpPort, certFile),
     apiKeyPepper: pepper(env.RESTGUARD_API_KEY_PEPPER),
+    redisUrl,
   };
 }

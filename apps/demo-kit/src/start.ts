@@ -18,6 +18,7 @@ import {
   type Guard,
 } from '@restguard/core';
 import { createHttpsServer, ensureDevCertificates, plainHttpListener } from '@restguard/core/node';
+import { createRedisReplayStore } from '@restguard/store-redis';
 import { type DemoAcmeConfig, type DemoConfig, DemoConfigError, readDemoConfig } from './config.js';
 import { createTrustingFetch } from './fetch.js';
 import { buildOpenApi } from './openapi.js';
@@ -212,9 +213,20 @@ export async function startDemo(
   }
 
   const resourceMetadataUrl = `${baseUrl}/.well-known/oauth-protected-resource`;
+  // DPoP proofs are remembered in Redis when instances share one (REDIS_URL), else in memory.
+  const replayStore = config.redisUrl ? createRedisReplayStore({ url: config.redisUrl }) : undefined;
   const guard = createGuard({
     realm: 'notes',
     resourceMetadataUrl,
+    // RFC 9728: the guard serves the document at /.well-known/oauth-protected-resource.
+    protectedResource: {
+      resource: config.audience,
+      authorizationServers: [issuer],
+      scopesSupported: ['read', 'write'],
+      resourceName: `restguard notes (${framework.name})`,
+      resourceDocumentation: `${baseUrl}/docs`,
+    },
+    dpop: replayStore ? { replayStore } : {},
     tokens: {
       issuers: [{ issuer, audience: config.audience }],
       fetch: fetchImpl,
@@ -265,16 +277,6 @@ export async function startDemo(
     siteRoute('/', 'home', () => html(page)),
     siteRoute('/openapi.json', 'openapi', () => jsonBody(openapi)),
     siteRoute('/docs', 'docs', () => html(docsPage(openapi))),
-    siteRoute('/.well-known/oauth-protected-resource', 'protectedResourceMetadata', () =>
-      jsonBody({
-        resource: config.audience,
-        authorization_servers: [issuer],
-        scopes_supported: ['read', 'write'],
-        bearer_methods_supported: ['header'],
-        resource_name: `restguard notes (${framework.name})`,
-        resource_documentation: `${baseUrl}/docs`,
-      }),
-    ),
   ];
   listener = await framework.createListener({ config, guard, routes, baseUrl });
 
@@ -321,6 +323,7 @@ export async function startDemo(
       ]);
       acme?.close();
       await guard.close();
+      await replayStore?.close();
       await store.close();
       await closeIssuer?.();
     })());

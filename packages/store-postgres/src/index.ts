@@ -2,4 +2,5 @@
 
 export * from './client-certificates.js';
 export * from './migrations.js';
+export * from './replay-store.js';
 export * from './store.js';
