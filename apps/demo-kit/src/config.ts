@@ -100,9 +100,15 @@ function acme(env: NodeJS.ProcessEnv, httpPort: number | undefined, certFile: st
     .filter((d) => d.length > 0);
   if (domains.length === 0)
     throw new DemoConfigError('TLS_ACME_DOMAINS must list the DNS names (comma-separated)');
-  if (env.TLS_ACME_AGREE_TOS !== 'true') {
+  // The contract names four TLS_ACME_* variables: setting TLS_ACME_DIRECTORY is the operator's agreement
+  // to that CA's terms of service (printed at start). TLS_ACME_AGREE_TOS=false withdraws it.
+  const agreement = env.TLS_ACME_AGREE_TOS || 'true';
+  if (agreement !== 'true' && agreement !== 'false') {
+    throw new DemoConfigError(`TLS_ACME_AGREE_TOS must be true or false, got ${JSON.stringify(agreement)}`);
+  }
+  if (agreement === 'false') {
     throw new DemoConfigError(
-      "TLS_ACME_AGREE_TOS must be true: the ACME CA's terms of service must be agreed to",
+      "TLS_ACME_AGREE_TOS=false: no certificate can be ordered without agreeing to the ACME CA's terms of service",
     );
   }
   const challenge = env.TLS_ACME_CHALLENGE || (httpPort === undefined ? 'tls-alpn-01' : 'http-01');

@@ -80,6 +80,9 @@ async function openStore(databaseUrl: string): Promise<ApiKeyStore> {
 /** The ACME manager for TLS_ACME_*: account and certificates under the data folder (0700/0600). */
 async function createAcme(config: DemoConfig, acme: DemoAcmeConfig): Promise<AcmeManager> {
   const { createAcmeManager } = await import('@restguard/acme');
+  process.stderr.write(
+    `acme: TLS_ACME_DIRECTORY is set, so this server agrees to the terms of service of ${acme.directoryUrl}\n`,
+  );
   try {
     return createAcmeManager({
       directoryUrl: acme.directoryUrl,

@@ -6,7 +6,6 @@ import { createApiRoutes } from '../src/routes.js';
 const ACME = {
   TLS_ACME_DIRECTORY: 'https://ca.example/dir',
   TLS_ACME_DOMAINS: 'notes.example.com, api.example.com',
-  TLS_ACME_AGREE_TOS: 'true',
 };
 const read = (env: Record<string, string>) => readDemoConfig(env, { appDir: '/srv/app', defaultPort: 8443 });
 
@@ -58,7 +57,8 @@ describe('readDemoConfig (the demo contract)', () => {
     [{ TLS_ACME_DIRECTORY: 'http://ca.example/dir' }, /TLS_ACME_DIRECTORY must be an https:\/\/ URL/],
     [{ ...ACME, TLS_CERT_FILE: '/c.pem', TLS_KEY_FILE: '/k.pem' }, /exclude each other/],
     [{ ...ACME, TLS_ACME_DOMAINS: ' , ' }, /TLS_ACME_DOMAINS must list the DNS names/],
-    [{ ...ACME, TLS_ACME_AGREE_TOS: 'yes' }, /TLS_ACME_AGREE_TOS must be true/],
+    [{ ...ACME, TLS_ACME_AGREE_TOS: 'yes' }, /TLS_ACME_AGREE_TOS must be true or false/],
+    [{ ...ACME, TLS_ACME_AGREE_TOS: 'false' }, /without agreeing to the ACME CA's terms/],
     [{ ...ACME, TLS_ACME_CHALLENGE: 'dns-01' }, /TLS_ACME_CHALLENGE must be http-01 or tls-alpn-01/],
     [{ ...ACME, TLS_ACME_CHALLENGE: 'http-01' }, /http-01 needs HTTP_PORT/],
   ])('refuses %o with one clear message', (env, message) => {

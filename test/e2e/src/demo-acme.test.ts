@@ -64,7 +64,6 @@ describe.each([
         TLS_ACME_DOMAINS: DOMAIN,
         TLS_ACME_EMAIL: 'ops@restguard.test',
         TLS_ACME_CA_FILE: caFile,
-        TLS_ACME_AGREE_TOS: 'true',
         TLS_ACME_CHALLENGE: challenge,
         ...(challenge === 'http-01' ? { HTTP_PORT: String(httpPort) } : {}),
       },
