@@ -7,6 +7,11 @@
 import type { ApiKeyOptions, ApiKeyVerifier } from './api-key/index.js';
 import { createApiKeyVerifier } from './api-key/index.js';
 import {
+  type ClientCertificateOptions,
+  type ClientCertificateVerifier,
+  createClientCertificateVerifier,
+} from './client-certificate/index.js';
+import {
   type Credential,
   DEFAULT_MAX_CREDENTIAL_LENGTH,
   extractCredential,
@@ -57,6 +62,12 @@ export interface GuardOptions extends ChallengeOptions {
   apiKeys?: ApiKeyOptions;
   /** Browser sessions from the OIDC login flow. */
   sessions?: SessionOptions;
+  /**
+   * Client certificates as a credential of their own: a verified client certificate (the server
+   * asks for one; see `createHttpsServer`'s `requestCert`) on a request without a header credential
+   * maps to the principal of the store's rule that allows it.
+   */
+  clientCertificates?: ClientCertificateOptions;
   /** TLS policy. Default: enforced (no credential over plain HTTP, HSTS). `false` turns it off. */
   tls?: TlsPolicyOptions | false;
   /** No credential → anonymous (`principal: null`). Bad credentials are still refused. */
@@ -129,8 +140,10 @@ const STORE_CALLS = ['findByHash', 'findById', 'touch', 'rehash', 'revoke'] as c
  * const decision = await guard.decide(request, ['read']);
  */
 export function createGuard(options: GuardOptions): Guard {
-  if (!options.tokens && !options.apiKeys && !options.sessions) {
-    throw new ConfigInvalidError('createGuard needs at least one of tokens, apiKeys or sessions.');
+  if (!options.tokens && !options.apiKeys && !options.sessions && !options.clientCertificates) {
+    throw new ConfigInvalidError(
+      'createGuard needs at least one of tokens, apiKeys, sessions or clientCertificates.',
+    );
   }
   const maxLength = options.maxCredentialLength ?? DEFAULT_MAX_CREDENTIAL_LENGTH;
   const accept = { dpop: options.dpop !== undefined };
@@ -141,6 +154,9 @@ export function createGuard(options: GuardOptions): Guard {
   const telemetry = createDecisionTelemetry();
   const sessions: SessionManager | undefined = options.sessions
     ? createSessionManager(options.sessions)
+    : undefined;
+  const certificates: ClientCertificateVerifier | undefined = options.clientCertificates
+    ? createClientCertificateVerifier(options.clientCertificates)
     : undefined;
   const tls: TlsPolicy | undefined = options.tls === false ? undefined : createTlsPolicy(options.tls ?? {});
   const dpop: DpopVerifier | undefined = options.dpop ? createDpopVerifier(options.dpop) : undefined;
@@ -215,13 +231,20 @@ export function createGuard(options: GuardOptions): Guard {
   }
 
   /**
-   * A request without a header credential: its session, else anonymous (`optional`) or refused. Cookies
+   * A request without a header credential: its client certificate, its session, else anonymous (`optional`) or refused. Cookies
    * to set (a refreshed or an ended session) go into `headers` when given, refusal included.
    */
   async function withoutCredential(
     request: AuthRequest,
     headers?: Record<string, string | string[]>,
   ): Promise<Principal | null> {
+    // A verified client certificate is a credential of its own (before a session cookie).
+    const certificate = certificates
+      ? tls
+        ? tls.clientCertificate(request)
+        : request.clientCertificate
+      : undefined;
+    if (certificates && certificate && certificate.length > 0) return certificates.verify(certificate);
     const session = sessions ? await sessions.authenticate(request) : null;
     // An ended session (expired, logged out, refresh refused) is anonymous; its cookies are cleared.
     const setCookies = session?.setCookies ?? [];

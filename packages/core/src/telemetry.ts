@@ -4,8 +4,8 @@
  * under the meter `@restguard/core`; attributes never carry a credential or a subject:
  *
  * - `restguard.auth.decisions` (counter) and `restguard.auth.decision.duration` (histogram, s), by
- *   `restguard.outcome` (`allow` | `deny`), `restguard.credential.kind` (`token` | `apiKey` |
- *   `session` | `none`) and `restguard.error.code` (a `RestguardErrorCode`, on a denial);
+ *   `restguard.outcome` (`allow` | `deny`), `restguard.credential.kind` (a principal kind: `token`,
+ *   `apiKey`, `session`, …; or `none`) and `restguard.error.code` (a `RestguardErrorCode`, on a denial);
  * - `restguard.idp.fetches` (counter) and `restguard.idp.fetch.duration` (histogram, s), by
  *   `restguard.fetch.target` (`discovery` | `jwks` | `introspection`) and `restguard.outcome`
  *   (`ok` | `error`);
@@ -17,6 +17,7 @@
  * span when its instrumentation is installed), with the same attributes plus the method and path.
  */
 import { type Attributes, metrics, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { PrincipalKind } from './principal.js';
 
 const SCOPE = '@restguard/core';
 const seconds = (start: number) => (performance.now() - start) / 1000;
@@ -24,7 +25,7 @@ const seconds = (start: number) => (performance.now() - start) / 1000;
 /** What a decision's telemetry records. */
 export interface DecisionNote {
   outcome: 'allow' | 'deny';
-  credentialKind: 'token' | 'apiKey' | 'session' | 'none';
+  credentialKind: PrincipalKind | 'none';
   errorCode?: string;
 }
 
