@@ -3,7 +3,7 @@
  * load process — valid, expired, unknown-kid and garbage tokens; read, write, revoked and unknown API
  * keys; missing and doubled credentials; a key revoked by the CLI half-way through. Every answer is
  * checked against the status its request must get. Bounds: zero unexpected answers (so zero 5xx and
- * zero wrongly accepted requests), and RSS after the warm-up (the first half) flat within 64 MiB.
+ * zero wrongly accepted requests), and RSS after the warm-up (the first half) flat within 96 MiB (Express settles near 200 MiB).
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LoadKind, report, rssMiB, runCli, runLoad, startApp, tempDir } from './processes.js';
 
 const SECONDS = Number(process.env.RESTGUARD_SOAK_SECONDS ?? 20);
-const RSS_FLAT_BOUND_MIB = 64;
+const RSS_FLAT_BOUND_MIB = 96;
 const WARM_UP = 0.5;
 
 let issuer: TestIssuer;
