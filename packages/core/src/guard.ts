@@ -22,6 +22,7 @@ import {
   toChallenge,
 } from './errors.js';
 import { type AuthEvent, type AuthEventListener, pathOf } from './events.js';
+import { createRouteRegistry, type RouteRegistry } from './openapi/registry.js';
 import type { Principal } from './principal.js';
 import type { AuthRequest } from './request.js';
 import { authorize, type ScopeRequirement } from './scope/evaluate.js';
@@ -95,6 +96,11 @@ export interface Guard {
    * the call on every request.
    */
   readonly handlesAuthRoutes: boolean;
+  /**
+   * The routes this guard protects and what each needs, recorded by the adapters: the source of the
+   * OpenAPI document (`guardOpenApiDocument`) and of RFC 9728 `scopes_supported` (`routes.scopes()`).
+   */
+  readonly routes: RouteRegistry;
   /** Flushes write-behind work (API-key `lastUsedAt`) and releases resources. */
   close(): Promise<void>;
 }
@@ -250,6 +256,7 @@ export function createGuard(options: GuardOptions): Guard {
       }
     },
     handlesAuthRoutes: sessions !== undefined,
+    routes: createRouteRegistry(),
     challenge: (err) => toChallenge(err, challengeOptions),
     async handleAuthRoute(request) {
       if (!sessions) return null;

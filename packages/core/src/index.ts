@@ -8,6 +8,8 @@ export * from './credentials.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './guard.js';
+// --- OpenAPI (route-scope registry, security schemes) ---
+export * from './openapi/index.js';
 export * from './principal.js';
 export * from './request.js';
 export * from './scope/evaluate.js';
