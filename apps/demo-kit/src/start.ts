@@ -8,11 +8,18 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import path from 'node:path';
-import { type ApiKeyStore, createApiKey, createApiKeyHasher, createGuard, type Guard } from '@restguard/core';
+import {
+  type ApiKeyStore,
+  createApiKey,
+  createApiKeyHasher,
+  createGuard,
+  type Guard,
+  type OpenApiDocumentOptions,
+} from '@restguard/core';
 import { createHttpsServer, ensureDevCertificates, plainHttpListener } from '@restguard/core/node';
 import { type DemoConfig, DemoConfigError, readDemoConfig } from './config.js';
 import { createTrustingFetch } from './fetch.js';
-import { buildOpenApi } from './openapi.js';
+import { demoOpenApiOptions } from './openapi.js';
 import { docsPage, homePage } from './pages.js';
 import { createApiRoutes, type DemoResponse, type DemoRoute } from './routes.js';
 
@@ -25,6 +32,13 @@ export interface DemoKit {
   routes: DemoRoute[];
   /** `https://HOST:PORT` of this app. */
   baseUrl: string;
+  /** What the adapter's OpenAPI helper takes: the descriptive base document and the OAuth 2.0 endpoints. */
+  openApi: OpenApiDocumentOptions;
+  /**
+   * Serves this document at `/openapi.json` and `/docs`: the one the app's adapter generated from what
+   * its guard enforces. Call it once the routes are declared.
+   */
+  publishOpenApi(doc: Record<string, unknown>): void;
 }
 
 /** One framework's demo. */
@@ -203,12 +217,8 @@ export async function startDemo(
   });
 
   const apiRoutes = createApiRoutes();
-  const openapi = buildOpenApi(apiRoutes, {
-    serverUrl: baseUrl,
-    tokenEndpoint: metadata?.token_endpoint,
-    authorizationEndpoint: metadata?.authorization_endpoint,
-    audience: config.audience,
-  });
+  // The OpenAPI document comes from the framework's adapter (what the guard enforces), published below.
+  let openapi: Record<string, unknown> = {};
   const page = homePage({
     framework: framework.name,
     baseUrl,
@@ -234,14 +244,23 @@ export async function startDemo(
       jsonBody({
         resource: config.audience,
         authorization_servers: [issuer],
-        scopes_supported: ['read', 'write'],
+        scopes_supported: guard.routes.scopes(),
         bearer_methods_supported: ['header'],
         resource_name: `restguard notes (${framework.name})`,
         resource_documentation: `${baseUrl}/docs`,
       }),
     ),
   ];
-  listener = await framework.createListener({ config, guard, routes, baseUrl });
+  const openApi = demoOpenApiOptions(routes, {
+    serverUrl: baseUrl,
+    tokenEndpoint: metadata?.token_endpoint,
+    authorizationEndpoint: metadata?.authorization_endpoint,
+    audience: config.audience,
+  });
+  const publishOpenApi = (doc: Record<string, unknown>) => {
+    openapi = doc;
+  };
+  listener = await framework.createListener({ config, guard, routes, baseUrl, openApi, publishOpenApi });
 
   let http: ReturnType<typeof createHttpServer> | undefined;
   if (config.httpPort !== undefined) {

@@ -1,7 +1,8 @@
+import { createGuard, createMemoryApiKeyStore, guardOpenApiDocument } from '@restguard/core';
 import { describe, expect, it } from 'vitest';
 import { DemoConfigError, readDemoConfig } from '../src/config.js';
-import { buildOpenApi } from '../src/openapi.js';
-import { createApiRoutes } from '../src/routes.js';
+import { demoOpenApiOptions } from '../src/openapi.js';
+import { colonPath, createApiRoutes } from '../src/routes.js';
 
 const read = (env: Record<string, string>) => readDemoConfig(env, { appDir: '/srv/app', defaultPort: 8443 });
 
@@ -59,14 +60,29 @@ describe('readDemoConfig (the demo contract)', () => {
   });
 });
 
-describe('buildOpenApi', () => {
-  const doc = buildOpenApi(createApiRoutes(), {
-    serverUrl: 'https://127.0.0.1:8443',
-    tokenEndpoint: 'https://127.0.0.1:8444/token',
-    authorizationEndpoint: 'https://127.0.0.1:8444/auth',
-    audience: 'https://notes.restguard.test',
-  }) as {
-    paths: Record<string, Record<string, { security: unknown[]; responses: Record<string, unknown> }>>;
+describe('the OpenAPI document', () => {
+  // What an adapter does: record each route with what it enforces, then build the document.
+  const routes = createApiRoutes();
+  const guard = createGuard({
+    apiKeys: { store: createMemoryApiKeyStore() },
+    tokens: { issuers: [{ issuer: 'https://idp.test', audience: 'https://notes.restguard.test' }] },
+    tls: false,
+    optional: true,
+  });
+  for (const route of routes) guard.routes.record(route.method, colonPath(route.path), route.scopes);
+  const doc = guardOpenApiDocument(
+    guard,
+    demoOpenApiOptions(routes, {
+      serverUrl: 'https://127.0.0.1:8443',
+      tokenEndpoint: 'https://127.0.0.1:8444/token',
+      authorizationEndpoint: 'https://127.0.0.1:8444/auth',
+      audience: 'https://notes.restguard.test',
+    }),
+  ) as {
+    paths: Record<
+      string,
+      Record<string, { security?: unknown[]; summary: string; responses: Record<string, unknown> }>
+    >;
   };
 
   it('documents each operation with the scopes its route enforces, under every scheme', () => {
@@ -75,10 +91,12 @@ describe('buildOpenApi', () => {
       { apiKey: ['read'] },
       { bearerApiKey: ['read'] },
     ]);
+    expect(doc.paths['/api/notes']!.get!.summary).toBe('List notes');
     expect(doc.paths['/api/notes']!.post!.security).toContainEqual({ oauth2: ['write'] });
     expect(doc.paths['/api/notes/{id}']!.delete!.security).toContainEqual({ apiKey: ['write'] });
     expect(doc.paths['/api/me']!.get!.security).toContainEqual({ oauth2: [] });
-    expect(doc.paths['/healthz']!.get!.security).toEqual([]);
+    expect(doc.paths['/healthz']!.get!.security).toBeUndefined();
+    expect(guard.routes.scopes()).toEqual(['read', 'write']);
   });
 
   it('adds the auth answers only to protected operations', () => {
