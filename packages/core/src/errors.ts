@@ -17,6 +17,7 @@ export type RestguardErrorCode =
   | 'ERR_API_KEY_INVALID'
   | 'ERR_HTTPS_REQUIRED'
   | 'ERR_CSRF_REJECTED'
+  | 'ERR_RATE_LIMITED'
   | 'ERR_UNAVAILABLE'
   | 'ERR_CONFIG_INVALID';
 
@@ -110,6 +111,27 @@ export class CsrfRejectedError extends RestguardError {
     super(message, options);
   }
 }
+/**
+ * The credential's rate limit is spent: 429 (RFC 6585 §4) with `Retry-After` and the IETF
+ * `RateLimit-Policy` / `RateLimit` headers. Never a 401: the credential itself is fine.
+ */
+export class RateLimitedError extends RestguardError {
+  readonly code = 'ERR_RATE_LIMITED' as const;
+  /** Seconds until the budget resets (`Retry-After`). */
+  readonly retryAfterSeconds: number;
+  /** The `RateLimit-Policy` and `RateLimit` header values. */
+  readonly rateLimitHeaders: Readonly<Record<string, string>>;
+  constructor(
+    retryAfterSeconds: number,
+    rateLimitHeaders: Readonly<Record<string, string>> = {},
+    message = 'Too many requests for this credential; retry later.',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    this.rateLimitHeaders = rateLimitHeaders;
+  }
+}
 /** Verification infrastructure (JWKS, discovery, introspection, key store) unreachable: 503. */
 export class UnavailableError extends RestguardError {
   readonly code = 'ERR_UNAVAILABLE' as const;
@@ -137,6 +159,7 @@ for (const refusal of [
   ApiKeyInvalidError,
   HttpsRequiredError,
   CsrfRejectedError,
+  RateLimitedError,
 ]) {
   refusals.add(refusal);
 }
@@ -151,6 +174,7 @@ export type AnyRestguardError =
   | ApiKeyInvalidError
   | HttpsRequiredError
   | CsrfRejectedError
+  | RateLimitedError
   | UnavailableError
   | ConfigInvalidError;
 
@@ -200,6 +224,7 @@ const table: Record<RestguardErrorCode, Row> = {
     title: 'Cross-site request refused',
     challenge: false,
   },
+  ERR_RATE_LIMITED: { status: 429, error: 'rate_limited', title: 'Too many requests', challenge: false },
   ERR_UNAVAILABLE: {
     status: 503,
     error: 'temporarily_unavailable',
@@ -276,6 +301,10 @@ export function toChallenge(err: unknown, options: ChallengeOptions = {}): HttpA
   const description = err.code === 'ERR_CREDENTIALS_MISSING' ? undefined : err.message;
   if (row.challenge) headers['www-authenticate'] = bearerChallenge(options, row.error, description, scope);
   if (err.code === 'ERR_UNAVAILABLE') headers['retry-after'] = String(err.retryAfterSeconds);
+  if (err.code === 'ERR_RATE_LIMITED') {
+    headers['retry-after'] = String(err.retryAfterSeconds);
+    Object.assign(headers, err.rateLimitHeaders);
+  }
   const extra: Record<string, unknown> = {};
   if (row.error) extra.error = row.error;
   if (scope) extra.scope = scope.join(' ');

@@ -19,11 +19,20 @@ import {
   type HttpAnswer,
   HttpsRequiredError,
   isRestguardError,
+  RateLimitedError,
   toChallenge,
+  UnavailableError,
 } from './errors.js';
 import { type AuthEvent, type AuthEventListener, pathOf } from './events.js';
 import { createRouteRegistry, type RouteRegistry } from './openapi/registry.js';
 import type { Principal } from './principal.js';
+import {
+  checkRateLimitOptions,
+  type RateLimitOptions,
+  type RateLimitState,
+  rateLimitFor,
+  rateLimitHeaders,
+} from './rate-limit/limiter.js';
 import type { AuthRequest } from './request.js';
 import { authorize, type ScopeRequirement } from './scope/evaluate.js';
 import type { SessionManager, SessionOptions } from './session/index.js';
@@ -55,6 +64,11 @@ export interface GuardOptions extends ChallengeOptions {
   optional?: boolean;
   /** Longest credential accepted, checked before any cryptography. Default 8192. */
   maxCredentialLength?: number;
+  /**
+   * Per-credential rate limits: an API key's own (stored with it), else `default` per token subject or
+   * client. 429 with `Retry-After` and `RateLimit` headers; see `RateLimitOptions`.
+   */
+  rateLimit?: RateLimitOptions;
   /** Receives authenticated / rejected / credential_exposed events. */
   onEvent?: AuthEventListener;
 }
@@ -125,6 +139,7 @@ export function createGuard(options: GuardOptions): Guard {
     ? createSessionManager(options.sessions)
     : undefined;
   const tls: TlsPolicy | undefined = options.tls === false ? undefined : createTlsPolicy(options.tls ?? {});
+  const limits = options.rateLimit ? checkRateLimitOptions(options.rateLimit) : undefined;
   const challengeOptions: ChallengeOptions = {
     realm: options.realm,
     resourceMetadataUrl: options.resourceMetadataUrl,
@@ -186,6 +201,32 @@ export function createGuard(options: GuardOptions): Guard {
     throw new CredentialsMissingError();
   }
 
+  /**
+   * Counts an authenticated request against its budget: adds the RateLimit headers, or throws 429. A
+   * store that fails follows `onStoreError` (default: let the request through) and emits an event.
+   */
+  async function limit(
+    principal: Principal,
+    request: AuthRequest,
+    headers: Record<string, string | string[]>,
+  ): Promise<void> {
+    if (!limits) return;
+    const applied = rateLimitFor(principal, limits.default, limits.by);
+    if (!applied) return;
+    let state: RateLimitState;
+    try {
+      state = await limits.backend.consume(applied.key, applied.limit);
+    } catch (cause) {
+      const policy = limits.onStoreError;
+      emit({ type: 'rate_limit_unavailable', policy, method: request.method, path: pathOf(request.url) });
+      if (policy === 'deny') throw new UnavailableError(undefined, { cause, retryAfterSeconds: 5 });
+      return;
+    }
+    const values = rateLimitHeaders(applied, state);
+    if (!state.allowed) throw new RateLimitedError(state.resetSeconds, values);
+    Object.assign(headers, values);
+  }
+
   const guard: Guard = {
     options,
     async decide(request, requirement) {
@@ -233,6 +274,7 @@ export function createGuard(options: GuardOptions): Guard {
             path: pathOf(request.url),
           });
         }
+        if (principal && limits) await limit(principal, request, headers);
         if (requirement !== undefined) authorize(principal, requirement);
         return { allow: true, principal, headers };
       } catch (err) {

@@ -11,6 +11,8 @@ export * from './guard.js';
 // --- OpenAPI (route-scope registry, security schemes) ---
 export * from './openapi/index.js';
 export * from './principal.js';
+// --- rate limits ---
+export * from './rate-limit/index.js';
 export * from './request.js';
 export * from './scope/evaluate.js';
 // --- sessions (browser SSO) ---
