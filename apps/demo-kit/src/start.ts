@@ -16,7 +16,13 @@ import {
   type Guard,
   type OpenApiDocumentOptions,
 } from '@restguard/core';
-import { createHttpsServer, ensureDevCertificates, plainHttpListener } from '@restguard/core/node';
+import {
+  createHttpsServer,
+  createRateLimitBackend,
+  ensureDevCertificates,
+  plainHttpListener,
+} from '@restguard/core/node';
+import { Redis } from 'ioredis';
 import { type DemoConfig, DemoConfigError, readDemoConfig } from './config.js';
 import { createTrustingFetch } from './fetch.js';
 import { demoOpenApiOptions } from './openapi.js';
@@ -58,6 +64,10 @@ export interface RunningDemo {
   issuer: string;
   close(): Promise<void>;
 }
+
+/** The rate of the demo's limited key, and the default per token subject or API key. */
+const DEMO_KEY_RATE = '5/min';
+const DEMO_DEFAULT_RATE = '600/min';
 
 const html = (body: string): DemoResponse => ({
   status: 200,
@@ -176,19 +186,31 @@ export async function startDemo(
   await store.migrate();
   const firstKeys: { label: string; key: string }[] = [];
   if ((await store.list({ includeRevoked: true })).length === 0) {
-    for (const [label, permissions] of [
-      ['read', ['read']],
-      ['read+write', ['read', 'write']],
+    for (const [label, permissions, rateLimit] of [
+      ['read', ['read'], undefined],
+      ['read+write', ['read', 'write'], undefined],
+      ['limited', ['read'], DEMO_KEY_RATE],
     ] as const) {
       const { key } = await createApiKey(store, {
         name: `demo ${label}`,
         permissions: [...permissions],
         prefix: 'rg_test',
         hasher,
+        ...(rateLimit ? { rateLimit } : {}),
       });
       firstKeys.push({ label, key });
     }
   }
+
+  // Rate-limit counters: Redis when REDIS_URL is set (instances share one budget), else memory. A Redis
+  // that is down fails fast (no offline queue) and the limiter fails open; authentication never does.
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+    : undefined;
+  redis?.on('error', () => {});
+  const rateLimitBackend = redis
+    ? createRateLimitBackend({ store: 'redis', client: redis })
+    : createRateLimitBackend({ store: 'memory' });
 
   const resourceMetadataUrl = `${baseUrl}/.well-known/oauth-protected-resource`;
   const guard = createGuard({
@@ -214,6 +236,10 @@ export async function startDemo(
         }
       : {}),
     optional: true,
+    rateLimit: {
+      backend: rateLimitBackend,
+      default: DEMO_DEFAULT_RATE,
+    },
   });
 
   const apiRoutes = createApiRoutes();
@@ -295,6 +321,7 @@ export async function startDemo(
       ]);
       await guard.close();
       await store.close();
+      redis?.disconnect();
       await closeIssuer?.();
     })());
   return { baseUrl, issuer, close };
@@ -318,6 +345,7 @@ function printBanner(c: BannerContext): void {
     `restguard notes demo (${c.framework}) listening on ${c.baseUrl}`,
     `  issuer:    ${c.issuer}${c.embedded ? '  (embedded dev issuer: for development only)' : ''}`,
     `  key store: ${c.config.databaseUrl.startsWith('sqlite:') ? c.config.databaseUrl : 'postgres (DATABASE_URL)'}`,
+    `  rate limits: ${c.config.redisUrl ? 'redis (REDIS_URL), shared by instances' : 'in memory'}`,
   ];
   if (c.httpPort !== undefined)
     lines.push(`  plain HTTP on port ${c.httpPort}: redirects GET/HEAD to HTTPS, refuses credentials`);
@@ -329,12 +357,16 @@ function printBanner(c: BannerContext): void {
   }
   const readKey = c.firstKeys.find((k) => k.label === 'read')?.key;
   const writeKey = c.firstKeys.find((k) => k.label === 'read+write')?.key;
+  const limitedKey = c.firstKeys.find((k) => k.label === 'limited')?.key;
   if (readKey && writeKey) {
     lines.push(
       '',
       'API keys (shown once, now: only their hashes are stored):',
       `  read:       ${readKey}`,
       `  read+write: ${writeKey}`,
+      ...(limitedKey
+        ? [`  limited:    ${limitedKey}  (read, ${DEMO_KEY_RATE}: then 429 with Retry-After)`]
+        : []),
       '',
       'Try it:',
       `  curl ${cacert}${c.baseUrl}/api/notes -H "X-API-Key: ${readKey}"`,

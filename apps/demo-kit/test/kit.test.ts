@@ -55,6 +55,12 @@ describe('readDemoConfig (the demo contract)', () => {
     expect(() => read(env)).toThrow(message);
   });
 
+  it('reads REDIS_URL for shared rate-limit counters, and refuses another scheme', () => {
+    expect(read({}).redisUrl).toBeUndefined();
+    expect(read({ REDIS_URL: 'redis://127.0.0.1:6379/3' }).redisUrl).toBe('redis://127.0.0.1:6379/3');
+    expect(() => read({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(DemoConfigError);
+  });
+
   it('never echoes a pepper in its error', () => {
     expect(() => read({ RESTGUARD_API_KEY_PEPPER: 'hunter2hunter2' })).toThrow(/^((?!hunter2).)*$/);
   });

@@ -113,6 +113,29 @@ describe.each(frameworks)('demo-%s on its embedded defaults', (framework) => {
     expect(home.body).toContain('href="/auth/login"');
   });
 
+  it('prints a rate-limited key: its budget counts down in the RateLimit headers, then 429 with Retry-After', async () => {
+    const limited = /limited: +(rg_test_\S+)/.exec(banner)![1]!;
+    expect(banner).toContain('rate limits: in memory');
+    const remaining: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await get(`${baseUrl}/api/notes`, { 'x-api-key': limited });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('ratelimit-policy')).toBe('"api-key";q=5;w=60');
+      remaining.push(/r=(\d+)/.exec(res.headers.get('ratelimit') ?? '')?.[1] ?? '?');
+    }
+    expect(remaining).toEqual(['4', '3', '2', '1', '0']);
+    const refused = await get(`${baseUrl}/api/notes`, { 'x-api-key': limited });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(refused.headers.get('www-authenticate')).toBeNull();
+    // the other keys have their own budgets (the default)
+    const readKey = /read: +(rg_test_\S+)/.exec(banner)![1]!;
+    const other = await get(`${baseUrl}/api/notes`, { 'x-api-key': readKey });
+    expect(other.status).toBe(200);
+    expect(other.headers.get('ratelimit-policy')).toBe('"default";q=600;w=60');
+  });
+
   it('keeps its keys across a restart and does not print new ones', async () => {
     const readKey = /read: +(rg_test_\S+)/.exec(banner)![1]!;
     await app.stop();
