@@ -81,6 +81,9 @@ describe('OpenAPI security', () => {
     expect(doc.paths['/open']?.get?.security).toBeUndefined();
     expect(doc.paths['/notes']?.get?.security).toEqual([{ apiKey: ['read'] }, { bearerApiKey: ['read'] }]);
     expect(Object.keys(doc.paths['/notes']?.get?.responses ?? {})).toEqual(['401', '403', '503']);
+    const limited = buildOpenApiDocument(registry, { apiKeys: true, rateLimited: true }) as typeof doc;
+    expect(Object.keys(limited.paths['/notes']?.get?.responses ?? {})).toEqual(['401', '403', '429', '503']);
+    expect(Object.keys(limited.paths['/open']?.get?.responses ?? {})).toEqual(['200']);
     expect(base.paths['/open'].get.security).toEqual([{ apiKey: ['read'] }]);
   });
 });

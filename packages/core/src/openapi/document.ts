@@ -26,6 +26,8 @@ export interface OpenApiSecurityOptions {
   readonly apiKeys?: boolean;
   /** Whether DPoP-bound tokens are accepted (RFC 9449, the `dpop` scheme). Default false. */
   readonly dpop?: boolean;
+  /** Whether protected operations may answer 429 (a guard with `rateLimit`). Default false. */
+  readonly rateLimited?: boolean;
   /** A description per scope, for the OAuth 2.0 flows. Default: the scope's name. */
   readonly scopeDescriptions?: Readonly<Record<string, string>>;
 }
@@ -117,6 +119,7 @@ export function operationSecurity(
 const AUTH_RESPONSES: Record<string, string> = {
   '401': 'No valid credential (RFC 6750 challenge, problem+json).',
   '403': 'The credential lacks a required scope (insufficient_scope, problem+json).',
+  '429': 'The credential spent its rate limit (Retry-After, RateLimit headers, problem+json).',
   '503': 'Verification temporarily unavailable (Retry-After, problem+json).',
 };
 
@@ -160,6 +163,7 @@ export function buildOpenApiDocument(
       operation.security = operationSecurity(route.requirement, schemeNames);
       responses['401'] ??= { description: AUTH_RESPONSES['401'] };
       if (requiresScopes(route.requirement)) responses['403'] ??= { description: AUTH_RESPONSES['403'] };
+      if (options.rateLimited) responses['429'] ??= { description: AUTH_RESPONSES['429'] };
       responses['503'] ??= { description: AUTH_RESPONSES['503'] };
     }
     if (Object.keys(responses).length === 0) responses['200'] = { description: 'OK' };
@@ -189,6 +193,7 @@ export function guardOpenApiDocument(guard: Guard, options: OpenApiDocumentOptio
   return buildOpenApiDocument(guard.routes, {
     tokens: guard.options.tokens !== undefined,
     apiKeys: guard.options.apiKeys !== undefined,
+    rateLimited: guard.options.rateLimit !== undefined,
     ...options,
   });
 }
