@@ -172,6 +172,16 @@ describe('rate limits in the guard (memory store)', () => {
   });
 });
 
+/** A port nobody listens on. */
+function freePort(): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /** Sends `total` requests alternating between two guards; returns how many were allowed, in order. */
 async function alternate(guards: Guard[], key: string, total: number): Promise<number[]> {
   const statuses: number[] = [];
@@ -205,12 +215,7 @@ describe('two instances on one shared store spend one budget', () => {
 
   it('Redis down: the limiter fails open and says so', async () => {
     // A port nobody listens on: the client never becomes ready.
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
+    const port = await freePort();
     const client = new Redis({
       port,
       host: '127.0.0.1',
@@ -221,6 +226,19 @@ describe('two instances on one shared store spend one budget', () => {
     client.on('error', () => {});
     closers.push(() => client.disconnect());
     const { key, guard, events } = await setup(createRateLimitBackend({ store: 'redis', client }));
+    const decision = await guard.decide(request(key));
+    expect(decision.allow).toBe(true);
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'rate_limit_unavailable', policy: 'allow' }),
+    );
+  });
+
+  it('PostgreSQL down: the limiter fails open and says so', async () => {
+    const port = await freePort();
+    const pool = new pg.Pool({ host: '127.0.0.1', port, user: 'postgres', connectionTimeoutMillis: 2000 });
+    pool.on('error', () => {});
+    closers.push(() => pool.end());
+    const { key, guard, events } = await setup(createRateLimitBackend({ store: 'postgres', client: pool }));
     const decision = await guard.decide(request(key));
     expect(decision.allow).toBe(true);
     expect(events).toContainEqual(

@@ -95,3 +95,27 @@ describe('Fastify: the OpenAPI document from @fastify/swagger', () => {
     expect(checks).toBe(5 * 6);
   });
 });
+
+describe('Fastify: restguard registered at the root, restguardSwagger(app)', () => {
+  it('documents the routes the plugin guards (a token-less guard: API-key schemes only)', async () => {
+    const root = Fastify();
+    await root.register(restguard, { apiKeys: { store }, tls: false, optional: true });
+    await root.register(swagger, {
+      openapi: { openapi: '3.1.0', info: { title: 'root', version: '1.0.0' } },
+      ...restguardSwagger(root),
+    });
+    root.get('/public', async () => ({ ok: true }));
+    root.get('/notes', { config: { restguard: { scopes: ['read'] } } }, async () => ({ ok: true }));
+    await root.ready();
+    const rootDoc = root.swagger() as unknown as Doc;
+    await root.close();
+    const result = await new Validator().validate(rootDoc as never);
+    expect(result.valid).toBe(true);
+    // optional: a route without its own requirement is not protected
+    expect(rootDoc.paths['/public']?.get?.security).toBeUndefined();
+    expect(rootDoc.paths['/notes']?.get?.security).toEqual([
+      { apiKey: ['read'] },
+      { bearerApiKey: ['read'] },
+    ]);
+  });
+});
