@@ -22,6 +22,7 @@ import {
   ensureDevCertificates,
   plainHttpListener,
 } from '@restguard/core/node';
+import { createRedisReplayStore } from '@restguard/store-redis';
 import { Redis } from 'ioredis';
 import { type DemoConfig, DemoConfigError, readDemoConfig } from './config.js';
 import { createTrustingFetch } from './fetch.js';
@@ -213,9 +214,20 @@ export async function startDemo(
     : createRateLimitBackend({ store: 'memory' });
 
   const resourceMetadataUrl = `${baseUrl}/.well-known/oauth-protected-resource`;
+  // DPoP proofs are remembered in Redis when instances share one (REDIS_URL), else in memory.
+  const replayStore = config.redisUrl ? createRedisReplayStore({ url: config.redisUrl }) : undefined;
   const guard = createGuard({
     realm: 'notes',
     resourceMetadataUrl,
+    // RFC 9728: the guard serves the document at /.well-known/oauth-protected-resource.
+    protectedResource: {
+      resource: config.audience,
+      authorizationServers: [issuer],
+      // scopes_supported: the scopes the routes enforce (guard.routes), as the adapter recorded them
+      resourceName: `restguard notes (${framework.name})`,
+      resourceDocumentation: `${baseUrl}/docs`,
+    },
+    dpop: replayStore ? { replayStore } : {},
     tokens: {
       issuers: [{ issuer, audience: config.audience }],
       fetch: fetchImpl,
@@ -266,16 +278,6 @@ export async function startDemo(
     siteRoute('/', 'home', () => html(page)),
     siteRoute('/openapi.json', 'openapi', () => jsonBody(openapi)),
     siteRoute('/docs', 'docs', () => html(docsPage(openapi))),
-    siteRoute('/.well-known/oauth-protected-resource', 'protectedResourceMetadata', () =>
-      jsonBody({
-        resource: config.audience,
-        authorization_servers: [issuer],
-        scopes_supported: guard.routes.scopes(),
-        bearer_methods_supported: ['header'],
-        resource_name: `restguard notes (${framework.name})`,
-        resource_documentation: `${baseUrl}/docs`,
-      }),
-    ),
   ];
   const openApi = demoOpenApiOptions(routes, {
     serverUrl: baseUrl,
@@ -320,6 +322,7 @@ export async function startDemo(
         http ? new Promise((r) => http!.close(r)) : undefined,
       ]);
       await guard.close();
+      await replayStore?.close();
       await store.close();
       redis?.disconnect();
       await closeIssuer?.();

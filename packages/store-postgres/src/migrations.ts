@@ -4,6 +4,7 @@
  * instances starting together migrate one after the other and the later ones find nothing to do.
  * Version 2 adds a trigger that sends `NOTIFY restguard_api_keys` on every insert, revocation, expiry
  * change, re-hash or deletion, whoever makes it (another instance, the CLI, a manual `UPDATE`).
+ * Version 6 adds the DPoP replay cache (`dpop_replay`, see replay-store.ts).
  */
 import type pg from 'pg';
 
@@ -67,11 +68,21 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE TRIGGER api_keys_deleted AFTER DELETE ON ${s}.api_keys
         FOR EACH ROW EXECUTE FUNCTION ${s}.notify_api_key_change();`,
   },
-  // Version 3 belongs to another change; versions are applied in this list's order, each once.
+  // Versions 3 and 5 belong to other changes; versions are applied in this list's order, each once.
   {
     version: 4,
     name: 'per-key rate limit',
     sql: (s) => `ALTER TABLE ${s}.api_keys ADD COLUMN rate_limit text;`,
+  },
+  {
+    version: 6,
+    name: 'dpop replay cache',
+    sql: (s) => `
+      CREATE TABLE ${s}.dpop_replay (
+        key text PRIMARY KEY,
+        expires_at timestamptz NOT NULL
+      );
+      CREATE INDEX dpop_replay_expires ON ${s}.dpop_replay (expires_at);`,
   },
 ];
 

@@ -24,7 +24,7 @@ export interface OpenApiSecurityOptions {
   readonly tokens?: boolean;
   /** Whether API keys are accepted (`apiKey` header and `bearerApiKey`). Default: the guard has `apiKeys`. */
   readonly apiKeys?: boolean;
-  /** Whether DPoP-bound tokens are accepted (RFC 9449, the `dpop` scheme). Default false. */
+  /** Whether DPoP-bound tokens are accepted (RFC 9449, the `dpop` scheme). Default: the guard has `dpop`. */
   readonly dpop?: boolean;
   /** Whether protected operations may answer 429 (a guard with `rateLimit`). Default false. */
   readonly rateLimited?: boolean;
@@ -194,6 +194,7 @@ export function guardOpenApiDocument(guard: Guard, options: OpenApiDocumentOptio
     tokens: guard.options.tokens !== undefined,
     apiKeys: guard.options.apiKeys !== undefined,
     rateLimited: guard.options.rateLimit !== undefined,
+    dpop: guard.options.dpop !== undefined,
     ...options,
   });
 }
