@@ -13,6 +13,7 @@ import { makeRecord } from '@restguard/store-conformance';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSqliteApiKeyStore, migrateSqlite, sqlitePathFromUrl } from '../src/index.js';
+import { SQLITE_MIGRATIONS } from '../src/migrations.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -136,7 +137,9 @@ describe('SQLite store specifics', () => {
     expect(await store.list()).toHaveLength(120);
     await store.close();
     const db = new Database(path);
-    expect(db.prepare('SELECT count(*) FROM restguard_schema_migrations').pluck().get()).toBe(3);
+    expect(db.prepare('SELECT count(*) FROM restguard_schema_migrations').pluck().get()).toBe(
+      SQLITE_MIGRATIONS.length,
+    );
     db.close();
   });
 
