@@ -33,7 +33,7 @@ export interface DemoConfig {
   apiKeyPepper: { id: string; secret: string } | undefined;
   /** `SESSION_SECRETS`: comma-separated sealing secrets shared by instances; undefined: one per data folder. */
   sessionSecrets: string[] | undefined;
-  /** `REDIS_URL`: the DPoP replay cache shared by instances; undefined: memory. */
+  /** `REDIS_URL`: the DPoP replay cache and rate-limit counters shared by instances; undefined: memory. */
   redisUrl: string | undefined;
 }
 
