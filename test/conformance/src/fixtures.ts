@@ -36,6 +36,8 @@ export interface Credentials {
     unknownKidDown: string;
     /** Bound to `clientCertificates.bound` (RFC 8705 `cnf["x5t#S256"]`). */
     bound: string;
+    /** Scope `read`, used only by the scenarios where a handler tampers with `req.auth`. */
+    tamper: string;
   };
   readonly opaque: { read: string; revoked: string };
   readonly apiKey: {
@@ -44,6 +46,8 @@ export interface Credentials {
     revoked: string;
     badChecksum: string;
     malformed: string;
+    /** Permission `read`, metadata and an expiry, used only by the tampering scenarios. */
+    tamper: string;
   };
 }
 
@@ -90,6 +94,12 @@ export async function createFixtures(dir: string): Promise<Fixtures> {
     key(['read']),
   ]);
   await revokeApiKey(store, revokedKey.record.id);
+  const tamperKey = await createApiKey(store, {
+    name: 'tamper',
+    permissions: ['read'],
+    metadata: { team: 'notes' },
+    expiresAt: new Date(Date.now() + 86_400_000),
+  });
   const revokedOpaque = issuer.mintOpaque({ scope: 'read' });
   issuer.revokeOpaque(revokedOpaque);
 
@@ -109,6 +119,7 @@ export async function createFixtures(dir: string): Promise<Fixtures> {
         scope: 'read',
         cnf: { 'x5t#S256': thumbprint(clientCertificates.bound.certPem) },
       }),
+      tamper: await issuer.mint({ scope: 'read' }),
     },
     opaque: { read: issuer.mintOpaque({ scope: 'read' }), revoked: revokedOpaque },
     apiKey: {
@@ -117,6 +128,7 @@ export async function createFixtures(dir: string): Promise<Fixtures> {
       revoked: revokedKey.key,
       badChecksum: breakChecksum(readKey.key),
       malformed: 'rg_live_tooShort',
+      tamper: tamperKey.key,
     },
   };
 

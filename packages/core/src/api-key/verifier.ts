@@ -6,7 +6,7 @@
  * written behind in batches.
  */
 import { ApiKeyInvalidError, ConfigInvalidError, UnavailableError } from '../errors.js';
-import type { Principal } from '../principal.js';
+import { freezePrincipal, type Principal } from '../principal.js';
 import { createLruCache } from './cache.js';
 import { assertApiKeyPrefix, DEFAULT_API_KEY_PREFIX, isApiKeyFormat, parseApiKey } from './format.js';
 import { type ApiKeyHasher, type ApiKeyPepper, createApiKeyHasher, timingSafeEqualString } from './hash.js';
@@ -119,11 +119,6 @@ export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
   });
   const flushMs = positive(options.lastUsedFlushSeconds, 30, 'lastUsedFlushSeconds') * 1000;
   const inflight = new Map<string, Promise<Known | null>>();
-  const frozenInfo = (record: ApiKeyRecord) => {
-    const info = toApiKeyInfo(record);
-    Object.freeze(info.permissions);
-    return Object.freeze(info);
-  };
   /** lastUsedAt (ms) by key id, written behind. */
   const pending = new Map<string, number>();
   let generation = 0;
@@ -220,11 +215,12 @@ export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
       }
       pending.set(record.id, at);
       if (pending.size >= 1000) void flush();
-      found.principal ??= Object.freeze({
-        kind: 'apiKey' as const,
+      // Shared by every request with this key: immutable all the way down, dates copied.
+      found.principal ??= freezePrincipal({
+        kind: 'apiKey',
         subject: record.subject ?? `apikey:${record.id}`,
         scopes: new Set(record.permissions),
-        apiKey: frozenInfo(record),
+        apiKey: toApiKeyInfo(record),
       });
       return found.principal;
     },

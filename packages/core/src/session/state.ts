@@ -4,7 +4,7 @@
  */
 import { decodeJwt, type JWTPayload } from 'jose';
 import type { Principal } from '../principal.js';
-import { scopesFromClaims } from '../principal.js';
+import { freezePrincipal, scopesFromClaims } from '../principal.js';
 import { clearChunkedCookie, readChunkedCookie, writeChunkedCookie } from './cookies.js';
 import type { ResolvedSessionOptions } from './options.js';
 import type { Sealer } from './seal.js';
@@ -62,14 +62,14 @@ export function tokenScopes(
  * const principal = sessionPrincipal(data, options);
  */
 export function sessionPrincipal(data: SessionData, options: ResolvedSessionOptions): Principal {
-  return {
+  return freezePrincipal({
     kind: 'session',
     subject: data.sub,
     scopes: new Set(data.scopes),
     issuer: options.issuer,
     clientId: options.clientId,
     claims: decodeJwt(data.idToken) as JWTPayload,
-  };
+  });
 }
 
 /** The second the session ends if it is not used again: idle deadline, capped by the absolute one. */

@@ -6,12 +6,11 @@
  */
 import type { JWTPayload } from 'jose';
 import { isRestguardError, TokenInvalidError } from '../errors.js';
-import { type Principal, scopesFromClaims } from '../principal.js';
+import { freezePrincipal, type Principal, scopesFromClaims } from '../principal.js';
 import type { SingleFlight } from './backoff.js';
 import { TokenCache, tokenDigest } from './cache.js';
 import { checkType, invalid, validateJwtClaims } from './claims.js';
 import { createDiscovery, type IssuerMetadata } from './discovery.js';
-import { deepFreeze } from './freeze.js';
 import { createIntrospector, type Introspector } from './introspection.js';
 import { type KeySource, remoteKeySource, staticKeySource } from './jwks.js';
 import { looksLikeJws, parseCompactJws, type parseJws } from './jws.js';
@@ -145,7 +144,7 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
     };
     if (clientId) principal.clientId = clientId;
     principal.claims = claims as JWTPayload;
-    return deepFreeze(principal);
+    return freezePrincipal(principal);
   }
 
   /** When a cached entry stops being served (ms): exp, capped by the maximum token age. */
