@@ -184,6 +184,26 @@ export const requestScenarios: readonly Scenario[] = [
   },
 
   {
+    name: 'a GET logout without fetch metadata only shows a confirmation page (no logout CSRF)',
+    path: '/auth/logout',
+    expect: {
+      status: 200,
+      challenge: null,
+      headers: { 'set-cookie': null, location: null, 'content-type': /^text\/html/ },
+    },
+  },
+  {
+    name: 'a cross-site POST logout is refused',
+    method: 'POST',
+    path: '/auth/logout',
+    headers: () => [
+      ['origin', 'https://evil.example'],
+      ['accept', 'application/json'],
+    ],
+    expect: { status: 403, challenge: null },
+  },
+
+  {
     name: 'a callback without a pending login is refused as problem+json',
     path: '/auth/callback?code=abc&state=forged',
     headers: () => [['accept', 'application/json']],
