@@ -11,6 +11,7 @@
 export type RestguardErrorCode =
   | 'ERR_CREDENTIALS_MISSING'
   | 'ERR_REQUEST_INVALID'
+  | 'ERR_BODY_TOO_LARGE'
   | 'ERR_TOKEN_INVALID'
   | 'ERR_TOKEN_EXPIRED'
   | 'ERR_SCOPE_INSUFFICIENT'
@@ -64,6 +65,13 @@ export class CredentialsMissingError extends RestguardError {
 /** A malformed request (two credentials, a token in the query string, an oversized header): 400. */
 export class RequestInvalidError extends RestguardError {
   readonly code = 'ERR_REQUEST_INVALID' as const;
+}
+/** A request body over the cap, refused before more than the cap is read: 413, no challenge. */
+export class BodyTooLargeError extends RestguardError {
+  readonly code = 'ERR_BODY_TOO_LARGE' as const;
+  constructor(message = 'The request body is too large.', options?: { cause?: unknown }) {
+    super(message, options);
+  }
 }
 /** A token that is not valid (signature, issuer, audience, type, claims): 401 `invalid_token`. */
 export class TokenInvalidError extends RestguardError {
@@ -131,6 +139,7 @@ export class ConfigInvalidError extends RestguardError {
 for (const refusal of [
   CredentialsMissingError,
   RequestInvalidError,
+  BodyTooLargeError,
   TokenInvalidError,
   TokenExpiredError,
   ScopeInsufficientError,
@@ -145,6 +154,7 @@ for (const refusal of [
 export type AnyRestguardError =
   | CredentialsMissingError
   | RequestInvalidError
+  | BodyTooLargeError
   | TokenInvalidError
   | TokenExpiredError
   | ScopeInsufficientError
@@ -178,12 +188,15 @@ interface Row {
   title: string;
   /** Whether a `WWW-Authenticate: Bearer` challenge goes out. */
   challenge: boolean;
+  /** The problem type's last segment when there is no RFC 6750 error. */
+  type?: string;
 }
 
 /** The single table: code → status, RFC 6750 error and problem title. */
 const table: Record<RestguardErrorCode, Row> = {
   ERR_CREDENTIALS_MISSING: { status: 401, title: 'Authentication required', challenge: true },
   ERR_REQUEST_INVALID: { status: 400, error: 'invalid_request', title: 'Invalid request', challenge: true },
+  ERR_BODY_TOO_LARGE: { status: 413, title: 'Content Too Large', challenge: false, type: 'body_too_large' },
   ERR_TOKEN_INVALID: { status: 401, error: 'invalid_token', title: 'Invalid token', challenge: true },
   ERR_TOKEN_EXPIRED: { status: 401, error: 'invalid_token', title: 'Token expired', challenge: true },
   ERR_SCOPE_INSUFFICIENT: {
@@ -279,6 +292,6 @@ export function toChallenge(err: unknown, options: ChallengeOptions = {}): HttpA
   const extra: Record<string, unknown> = {};
   if (row.error) extra.error = row.error;
   if (scope) extra.scope = scope.join(' ');
-  const type = `urn:restguard:problem:${row.error ?? 'authentication_required'}`;
+  const type = `urn:restguard:problem:${row.error ?? row.type ?? 'authentication_required'}`;
   return problemAnswer(row.status, row.title, err.message, { type, ...extra }, headers);
 }

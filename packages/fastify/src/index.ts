@@ -9,6 +9,7 @@
 import {
   type AuthRequest,
   checkScopeRequirement,
+  DEFAULT_MAX_BODY_BYTES,
   errorAnswer,
   type Guard,
   type GuardOptions,
@@ -74,7 +75,7 @@ function toAuthRequest(
     tls: connection.tls,
     remoteAddress: connection.remoteAddress,
     clientCertificate: connection.clientCertificate,
-    body: () => readBodyText(request.raw),
+    body: () => readBodyText(request.raw, DEFAULT_MAX_BODY_BYTES, request.headers['content-length']),
   };
 }
 

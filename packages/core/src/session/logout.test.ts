@@ -60,7 +60,12 @@ describe('logout', () => {
     const { manager } = managerFor(provider);
     const jar = new Jar();
     await login(manager, provider, jar);
-    for (const headers of [{}, { 'sec-fetch-site': 'none' }, { 'sec-fetch-site': 'same-site' }]) {
+    const variants: Record<string, string>[] = [
+      {},
+      { 'sec-fetch-site': 'none' },
+      { 'sec-fetch-site': 'same-site' },
+    ];
+    for (const headers of variants) {
       const get = (await manager.handle(req('GET', '/auth/logout', jar, headers)))!;
       expect(get.status, JSON.stringify(headers)).toBe(200);
       expect(get.body).toContain('<form method="post" action="/auth/logout">');
