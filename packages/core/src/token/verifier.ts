@@ -5,7 +5,7 @@
  * the configured issuers; nothing is ever fetched from what a token says.
  */
 import type { JWTPayload } from 'jose';
-import { isRestguardError, TokenInvalidError } from '../errors.js';
+import { isRestguardError, TokenInvalidError, UnavailableError } from '../errors.js';
 import { freezePrincipal, type Principal, scopesFromClaims } from '../principal.js';
 import type { SingleFlight } from './backoff.js';
 import { TokenCache, tokenDigest } from './cache.js';
@@ -45,7 +45,7 @@ interface IssuerRuntime {
  *   matching `aud` unless `requireAudience: false`.
  * - The verified-token cache (on by default, 10 000 entries / 16 MiB) is keyed by the token's
  *   SHA-256, serves an entry until the token's `exp` (or its maximum age), and skips `checkClaims`
- *   on a hit: a custom check that must run per request belongs after the guard.
+ *   on a hit: a check that must run on every request (a `jti` deny-list) is `isRevoked`.
  * - Infrastructure failures (discovery, JWKS, introspection) are `UnavailableError` (503 with
  *   `Retry-After`); a `checkClaims` that throws something other than a restguard error refuses the
  *   token (401), never lets it pass.
@@ -131,6 +131,19 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
     if (ok === false) throw invalid('refused');
   }
 
+  /** `isRevoked`, on every request (cache hit or miss): true refuses, a foreign throw fails closed. */
+  async function checkRevocation(principal: Principal): Promise<Principal> {
+    let revoked: boolean | undefined;
+    try {
+      revoked = await options.isRevoked!(principal.claims ?? {}, { issuer: principal.issuer ?? '' });
+    } catch (err) {
+      if (isRestguardError(err)) throw err;
+      throw new UnavailableError('The token revocation check is unavailable.', { cause: err });
+    }
+    if (revoked === true) throw new TokenInvalidError('The access token has been revoked.');
+    return principal;
+  }
+
   function principalOf(claims: Record<string, unknown>, issuer: ResolvedIssuer): Principal {
     const str = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
     const clientId = str(claims.client_id) ?? str(claims.azp);
@@ -204,13 +217,13 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
         const digest = verifier.tokenDigest?.(token) ?? tokenDigest(token);
         key = typeof digest === 'string' ? digest : await digest;
         const hit = cache.get(key);
-        if (hit) return hit;
+        if (hit) return options.isRevoked ? checkRevocation(hit) : hit;
       }
       const { principal, expiresAt } = looksLikeJws(token)
         ? await verifyJwt(token)
         : await verifyOpaque(token);
       cache?.set(key, principal, expiresAt, token.length);
-      return principal;
+      return options.isRevoked ? checkRevocation(principal) : principal;
     },
     close() {
       cache?.clear();
