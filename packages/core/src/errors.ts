@@ -108,9 +108,12 @@ export class ApiKeyInvalidError extends RestguardError {
 export class HttpsRequiredError extends RestguardError {
   readonly code = 'ERR_HTTPS_REQUIRED' as const;
   constructor(message = 'This API accepts credentials over HTTPS only.', options?: { cause?: unknown }) {
-    super(message, options);
+    super(`${message} ${HTTPS_REQUIRED_FIX}`, options);
   }
 }
+/** How to fix a plain-HTTP refusal, appended to every `https_required` detail. */
+const HTTPS_REQUIRED_FIX =
+  'Serve it over HTTPS, or, behind a TLS-terminating proxy, list the proxy in the tls.trustedProxies option so that its X-Forwarded-Proto / Forwarded header is believed.';
 /** A state-changing request authenticated by a session cookie from another origin: 403. */
 export class CsrfRejectedError extends RestguardError {
   readonly code = 'ERR_CSRF_REJECTED' as const;

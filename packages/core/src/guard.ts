@@ -22,6 +22,7 @@ import {
   toChallenge,
 } from './errors.js';
 import { type AuthEvent, type AuthEventListener, pathOf } from './events.js';
+import { refuseUnknownOptions } from './options-check.js';
 import type { Principal } from './principal.js';
 import type { AuthRequest } from './request.js';
 import { authorize, type ScopeRequirement } from './scope/evaluate.js';
@@ -57,6 +58,19 @@ export interface GuardOptions extends ChallengeOptions {
   /** Receives authenticated / rejected / credential_exposed events. */
   onEvent?: AuthEventListener;
 }
+
+/** Every key of {@link GuardOptions}: anything else is refused at start-up (a typo is never ignored). */
+const GUARD_OPTION_KEYS: readonly (keyof GuardOptions)[] = [
+  'tokens',
+  'apiKeys',
+  'sessions',
+  'tls',
+  'optional',
+  'maxCredentialLength',
+  'onEvent',
+  'realm',
+  'resourceMetadataUrl',
+];
 
 /** A guard's answer to one request. */
 export type Decision =
@@ -107,6 +121,10 @@ export interface Guard {
  * const decision = await guard.decide(request, ['read']);
  */
 export function createGuard(options: GuardOptions): Guard {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigInvalidError('createGuard needs an options object.');
+  }
+  refuseUnknownOptions(options, GUARD_OPTION_KEYS, 'createGuard');
   if (!options.tokens && !options.apiKeys && !options.sessions) {
     throw new ConfigInvalidError('createGuard needs at least one of tokens, apiKeys or sessions.');
   }

@@ -89,9 +89,14 @@ function send(reply: FastifyReply, answer: HttpAnswer): FastifyReply {
 }
 
 const plugin: FastifyPluginAsync<RestguardPluginOptions> = async (app, options) => {
+  // Fastify's own register options (`prefix`, `logLevel`, …) are not restguard's: core refuses
+  // unknown option keys.
   const {
     errorHandlers = true,
     connectionInfo,
+    prefix: _prefix,
+    logLevel: _logLevel,
+    logSerializers: _logSerializers,
     ...rest
   } = options as RestguardFastifyOptions & Record<string, unknown>;
   const shared = 'guard' in rest && isGuard(rest.guard);
