@@ -12,6 +12,7 @@ const fakeGuard = {
   challenge: () => ({ status: 418, headers: {}, body: 'from the guard' }),
   handleAuthRoute: async () => null,
   handlesAuthRoutes: false,
+  ready: async () => {},
   close: async () => {},
 } satisfies Guard;
 

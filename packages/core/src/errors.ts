@@ -21,6 +21,8 @@ export type RestguardErrorCode =
   | 'ERR_UNAVAILABLE'
   | 'ERR_CONFIG_INVALID';
 
+import type { Fault } from './fault.js';
+
 const marker = Symbol.for('restguard.error');
 
 /** Classes whose errors only answer a client's request: built without a stack trace (filled in below). */
@@ -126,17 +128,29 @@ export class UnavailableError extends RestguardError {
   readonly code = 'ERR_UNAVAILABLE' as const;
   /** Seconds a client should wait before retrying (`Retry-After`). */
   readonly retryAfterSeconds: number;
+  /** Why, when known (also found through `cause`): for operators, never sent to a client. */
+  readonly fault?: Fault;
   constructor(
     message = 'Authentication is temporarily unavailable.',
-    options?: { cause?: unknown; retryAfterSeconds?: number },
+    options?: { cause?: unknown; retryAfterSeconds?: number; fault?: Fault },
   ) {
     super(message, options);
     this.retryAfterSeconds = options?.retryAfterSeconds ?? 5;
+    if (options?.fault) this.fault = options.fault;
   }
 }
-/** Invalid options, thrown at start-up. Never sent to a client (it would map to a 500). */
+/**
+ * Invalid options, thrown at start-up (or by `guard.ready()` for an issuer mismatch, with its
+ * `fault`). Never sent to a client (it would map to a 500).
+ */
 export class ConfigInvalidError extends RestguardError {
   readonly code = 'ERR_CONFIG_INVALID' as const;
+  /** The fault found by `guard.ready()` (an issuer mismatch with both values), when there is one. */
+  readonly fault?: Fault;
+  constructor(message: string, options?: { cause?: unknown; fault?: Fault }) {
+    super(message, options);
+    if (options?.fault) this.fault = options.fault;
+  }
 }
 
 for (const refusal of [

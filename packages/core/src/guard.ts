@@ -22,6 +22,7 @@ import {
   toChallenge,
 } from './errors.js';
 import { type AuthEvent, type AuthEventListener, pathOf } from './events.js';
+import { faultOf } from './fault.js';
 import { refuseUnknownOptions } from './options-check.js';
 import type { Principal } from './principal.js';
 import type { AuthRequest } from './request.js';
@@ -109,6 +110,13 @@ export interface Guard {
    * the call on every request.
    */
   readonly handlesAuthRoutes: boolean;
+  /**
+   * Resolves discovery and the JWKS of every configured issuer now, instead of on the first request.
+   * Throws `ConfigInvalidError` naming an issuer mismatch (`err.fault.expected`, `err.fault.actual`),
+   * `UnavailableError` for an unreachable, failing or malformed endpoint (`err.fault`: DNS, TLS, HTTP
+   * status, timeout, JSON shape). Call it at start-up to fail fast; `restguard check` does the same.
+   */
+  ready(): Promise<void>;
   /** Flushes write-behind work (API-key `lastUsedAt`) and releases resources. */
   close(): Promise<void>;
 }
@@ -149,14 +157,25 @@ export function createGuard(options: GuardOptions): Guard {
       // a listener's failure never changes a decision
     }
   };
+  /** Faults already logged (bounded): each distinct one goes out once as a `fault` event. */
+  const loggedFaults = new Set<string>();
   const refuse = (err: unknown, request: AuthRequest, credential?: Credential | null): HttpAnswer => {
     const answer = toChallenge(err, challengeOptions);
     if (options.onEvent && isRestguardError(err)) {
+      const cause = err.code === 'ERR_UNAVAILABLE' ? faultOf(err) : undefined;
+      if (cause) {
+        const key = JSON.stringify([cause.kind, cause.url, cause.status, cause.expected, cause.actual]);
+        if (!loggedFaults.has(key) && loggedFaults.size < 1000) {
+          loggedFaults.add(key);
+          emit({ type: 'fault', level: 'warn', fault: cause, message: cause.message });
+        }
+      }
       emit({
         type: 'rejected',
         code: err.code,
         status: answer.status,
         ...(credential ? { source: credential.source } : {}),
+        ...(cause ? { cause } : {}),
         method: request.method,
         path: pathOf(request.url),
       });
@@ -274,6 +293,9 @@ export function createGuard(options: GuardOptions): Guard {
       const answer = await sessions.handle(request);
       if (answer && tls?.hsts && tls.secure(request)) answer.headers['strict-transport-security'] = tls.hsts;
       return answer;
+    },
+    async ready() {
+      await tokens?.ready();
     },
     async close() {
       await Promise.all([tokens?.close(), apiKeys?.close(), sessions?.close()]);

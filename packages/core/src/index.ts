@@ -7,6 +7,7 @@ export * from './credentials.js';
 // --- spine (errors, request, principal, credentials, scopes, events, guard) ---
 export * from './errors.js';
 export * from './events.js';
+export * from './fault.js';
 export * from './guard.js';
 export * from './principal.js';
 export * from './request.js';

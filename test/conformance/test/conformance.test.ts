@@ -75,7 +75,11 @@ afterAll(async () => {
 });
 
 const eventName = (event: AuthEvent) =>
-  event.type === 'rejected' ? `${event.type}:${event.code}` : event.type;
+  event.type === 'rejected'
+    ? `${event.type}:${event.code}${event.cause ? `:${event.cause.kind}` : ''}`
+    : event.type === 'fault'
+      ? `fault:${event.fault.kind}`
+      : event.type;
 
 /** Runs one scenario against one adapter: its answer and the guard events it caused. */
 async function run(

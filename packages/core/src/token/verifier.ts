@@ -5,7 +5,8 @@
  * the configured issuers; nothing is ever fetched from what a token says.
  */
 import type { JWTPayload } from 'jose';
-import { isRestguardError, TokenInvalidError, UnavailableError } from '../errors.js';
+import { ConfigInvalidError, isRestguardError, TokenInvalidError, UnavailableError } from '../errors.js';
+import { fault, faultOf } from '../fault.js';
 import { freezePrincipal, type Principal, scopesFromClaims } from '../principal.js';
 import type { SingleFlight } from './backoff.js';
 import { TokenCache, tokenDigest } from './cache.js';
@@ -22,12 +23,28 @@ import { defaultSignatureVerifier } from './signature-default.js';
 /** Verifies one access token into a principal of kind `token`, or throws a restguard error. */
 export interface TokenVerifier {
   verify(token: string): Promise<Principal>;
+  /**
+   * Resolves every issuer's discovery metadata and JWKS now. Throws `ConfigInvalidError` for an
+   * issuer mismatch, `UnavailableError` for anything else; either carries the {@link Fault} (`fault`)
+   * and says it in its message.
+   */
+  ready(): Promise<void>;
   close(): void | Promise<void>;
 }
 
 interface IssuerRuntime {
   readonly config: ResolvedIssuer;
   readonly keys: KeySource;
+  readonly discovery: SingleFlight<IssuerMetadata> | undefined;
+}
+
+/** The typed error `ready()` throws: the fault in its message and as `fault`. */
+function readinessError(issuer: string, err: unknown): ConfigInvalidError | UnavailableError {
+  const found = faultOf(err);
+  const message = `Issuer ${issuer}: ${found?.message ?? 'discovery or the JWKS failed.'}`;
+  return found?.kind === 'issuer_mismatch'
+    ? new ConfigInvalidError(message, { cause: err, fault: found })
+    : new UnavailableError(message, { cause: err, fault: found });
 }
 
 /**
@@ -88,7 +105,11 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
           uri: async () => {
             if (config.jwksUri) return config.jwksUri;
             const uri = (await discovery!.run()).jwks_uri;
-            if (!uri) throw new Error('metadata has no usable jwks_uri');
+            if (!uri) {
+              throw fault('json_shape', config.issuer, {
+                message: `The metadata of ${config.issuer} has no usable jwks_uri (https).`,
+              });
+            }
             return uri;
           },
           fetching,
@@ -98,7 +119,7 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
           failureBackoffMs: settings.failureBackoffMs,
           maxKeyAgeMs: settings.maxKeyAgeMs,
         });
-    byIssuer.set(config.issuer, { config, keys });
+    byIssuer.set(config.issuer, { config, keys, discovery });
     if (config.introspection) {
       introspectionIssuer = config;
       introspector = createIntrospector({
@@ -224,6 +245,19 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
         : await verifyOpaque(token);
       cache?.set(key, principal, expiresAt, token.length);
       return options.isRevoked ? checkRevocation(principal) : principal;
+    },
+    async ready() {
+      await Promise.all(
+        [...byIssuer.values()].map(async ({ config, keys, discovery }) => {
+          try {
+            const metadata = discovery ? await discovery.run() : undefined;
+            const hasKeys = config.jwks || config.jwksUri || metadata?.jwks_uri || !config.introspection;
+            if (hasKeys) await keys.load();
+          } catch (err) {
+            throw readinessError(config.issuer, err);
+          }
+        }),
+      );
     },
     close() {
       cache?.clear();

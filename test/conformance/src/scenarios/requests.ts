@@ -93,7 +93,8 @@ export const requestScenarios: readonly Scenario[] = [
         error: 'temporarily_unavailable',
       },
       headers: { 'retry-after': /^[1-9]\d*$/ },
-      events: ['rejected:ERR_UNAVAILABLE'],
+      // the cause goes to the events (once as a warn-level fault), never to the client
+      events: ['fault:connection', 'rejected:ERR_UNAVAILABLE:connection'],
     },
   },
   {
