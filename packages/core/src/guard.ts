@@ -141,8 +141,12 @@ export function createGuard(options: GuardOptions): Guard {
   const apiKeys: ApiKeyVerifier | undefined = options.apiKeys
     ? createApiKeyVerifier(options.apiKeys)
     : undefined;
+  // A session's scopes follow the token verifier's rules when there is one (the same token, the same scopes).
   const sessions: SessionManager | undefined = options.sessions
-    ? createSessionManager(options.sessions)
+    ? createSessionManager(
+        options.sessions,
+        tokens ? { scopesOf: async (accessToken) => (await tokens.verify(accessToken)).scopes } : {},
+      )
     : undefined;
   const tls: TlsPolicy | undefined = options.tls === false ? undefined : createTlsPolicy(options.tls ?? {});
   const challengeOptions: ChallengeOptions = {

@@ -12,7 +12,7 @@ import type { SessionManager } from './index.js';
 import { completeLogin, startLogin } from './login.js';
 import { backchannelLogout, type LogoutContext, logout } from './logout.js';
 import { createProviderClient } from './oidc.js';
-import { resolveSessionOptions, type SessionOptions } from './options.js';
+import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions } from './options.js';
 import { createRefresher } from './refresh.js';
 import { createMemoryRevocationList, ExpiringSet, guardRevocationList } from './revocation.js';
 import { createSealer } from './seal.js';
@@ -40,8 +40,11 @@ function methodNotAllowed(allow: string): HttpAnswer {
  * });
  * const answer = await sessions.handle(request); // null unless it is a login route
  */
-export function createSessionManager(sessionOptions: SessionOptions): SessionManager {
-  const options = resolveSessionOptions(sessionOptions);
+export function createSessionManager(
+  sessionOptions: SessionOptions,
+  internals: Pick<ResolvedSessionOptions, 'scopesOf'> = {},
+): SessionManager {
+  const options: ResolvedSessionOptions = { ...resolveSessionOptions(sessionOptions), ...internals };
   const provider = createProviderClient(options);
   const sessionSealer = createSealer(options.secrets, 'session', options.clock);
   const ctx: LogoutContext = {
