@@ -15,6 +15,8 @@ export interface Credential {
   readonly source: CredentialSource;
   /** The raw credential (token or key). Never log it. */
   readonly value: string;
+  /** `dpop`: an `Authorization: DPoP` token (RFC 9449 §7.1), to be checked with its proof. */
+  readonly scheme?: 'dpop';
 }
 
 /** Query parameters that carry credentials and are therefore refused. */
@@ -57,13 +59,14 @@ const AUTHORIZATION = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(?: +(.*))?$/;
 export function extractCredential(
   request: AuthRequest,
   maxLength: number = DEFAULT_MAX_CREDENTIAL_LENGTH,
+  accept: { readonly dpop?: boolean } = {},
 ): Credential | null {
   if (queryCarriesCredential(request.url)) {
     throw new RequestInvalidError('Credentials in the query string are refused; send them in a header.');
   }
   let authorization = request.headers('authorization');
   const apiKey = request.headers('x-api-key');
-  if (authorization.length === 1 && apiKey.length === 1 && foreignScheme(authorization[0]!)) {
+  if (authorization.length === 1 && apiKey.length === 1 && foreignScheme(authorization[0]!, accept)) {
     authorization = [];
   }
   if (authorization.length + apiKey.length > 1) {
@@ -83,15 +86,26 @@ export function extractCredential(
   }
   const match = AUTHORIZATION.exec(header.trim());
   if (!match) throw new RequestInvalidError('The Authorization header is malformed.');
+  const scheme = match[1]!.toLowerCase();
+  if (accept.dpop && scheme === 'dpop') {
+    // RFC 9449 §7.1: the DPoP scheme, only when the guard checks proofs; its value is a token68.
+    return {
+      source: 'authorization',
+      scheme: 'dpop',
+      value: checkValue(match[2] ?? '', maxLength, 'authorization'),
+    };
+  }
   // RFC 6750 §3.1: a request in another scheme carries no credential of ours.
-  if (match[1]!.toLowerCase() !== 'bearer') return null;
+  if (scheme !== 'bearer') return null;
   return { source: 'authorization', value: checkValue(match[2] ?? '', maxLength, 'authorization') };
 }
 
-/** True when an `Authorization` header is well-formed and in a scheme other than Bearer. */
-function foreignScheme(header: string): boolean {
+/** True when an `Authorization` header is well-formed and in a scheme restguard does not take here. */
+function foreignScheme(header: string, accept: { readonly dpop?: boolean }): boolean {
   const match = AUTHORIZATION.exec(header.trim());
-  return match !== null && match[1]!.toLowerCase() !== 'bearer';
+  if (match === null) return false;
+  const scheme = match[1]!.toLowerCase();
+  return scheme !== 'bearer' && !(accept.dpop && scheme === 'dpop');
 }
 
 function checkValue(value: string, maxLength: number, source: 'authorization' | 'x-api-key'): string {

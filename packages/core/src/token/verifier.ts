@@ -243,7 +243,7 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
       const { principal, expiresAt } = looksLikeJws(token)
         ? await verifyJwt(token)
         : await verifyOpaque(token);
-      cache?.set(key, principal, expiresAt, token.length);
+      cache?.set(key, principal, expiresAt);
       return options.isRevoked ? checkRevocation(principal) : principal;
     },
     async ready() {
