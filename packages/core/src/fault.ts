@@ -7,6 +7,8 @@
  * credential.
  */
 
+import { ConfigInvalidError, UnavailableError } from './errors.js';
+
 /** The kinds of fault restguard tells apart. */
 export type FaultKind =
   | 'issuer_mismatch'
@@ -128,4 +130,18 @@ export function fetchFault(err: unknown, url: string): FaultError {
   }
   const what = errorCode ?? (err instanceof Error ? err.message : 'fetch failed');
   return fault('connection', url, { errorCode, message: `Connecting to ${host} failed (${what}).` }, err);
+}
+
+/**
+ * The typed error `ready()` throws for what failed at `subject` (an issuer): `ConfigInvalidError` for an
+ * issuer mismatch, `UnavailableError` otherwise, each with the {@link Fault} as `fault` and in its message.
+ * @example
+ * throw readinessError('https://idp.example', err);
+ */
+export function readinessError(subject: string, err: unknown): ConfigInvalidError | UnavailableError {
+  const found = faultOf(err);
+  const message = `Issuer ${subject}: ${found?.message ?? 'discovery or the JWKS failed.'}`;
+  return found?.kind === 'issuer_mismatch'
+    ? new ConfigInvalidError(message, { cause: err, fault: found })
+    : new UnavailableError(message, { cause: err, fault: found });
 }

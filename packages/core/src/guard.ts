@@ -363,7 +363,7 @@ export function createGuard(options: GuardOptions): Guard {
       return answer;
     },
     async ready() {
-      await tokens?.ready();
+      await Promise.all([tokens?.ready(), sessions?.ready()]);
     },
     async close() {
       await Promise.all([tokens?.close(), apiKeys?.close(), sessions?.close(), dpop?.close()]);

@@ -71,6 +71,34 @@ describe('misconfiguration says why', () => {
     await guard.close();
   });
 
+  it('ready() discovers the browser-login provider too, naming its issuer mismatch', async () => {
+    issuer = await createTestIssuer({ algorithms: ['ES256'] });
+    const sessions = (configured: string) =>
+      createGuard({
+        sessions: {
+          issuer: configured,
+          clientId: 'web',
+          clientSecret: 'web-secret',
+          baseUrl: 'https://app.example',
+          secrets: ['web-session-secret-0123456789abcdef'],
+          allowInsecureRequests: true,
+          fetch: issuer!.fetch,
+        },
+        tls: false,
+      });
+    issuer.setMetadata({ issuer: 'https://elsewhere.example' });
+    const wrong = sessions(issuer.url);
+    const err = await wrong.ready().catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'ERR_CONFIG_INVALID',
+      fault: { kind: 'issuer_mismatch', expected: issuer.url, actual: 'https://elsewhere.example' },
+    });
+    issuer.setMetadata({});
+    const right = sessions(issuer.url);
+    await expect(right.ready()).resolves.toBeUndefined();
+    await Promise.all([wrong.close(), right.close()]);
+  });
+
   it('ready() resolves discovery and the JWKS now, and succeeds when they are right', async () => {
     issuer = await createTestIssuer({ algorithms: ['ES256'] });
     const { guard } = guardFor({

@@ -5,6 +5,7 @@
  */
 import { type HttpAnswer, problemAnswer, toChallenge } from '../errors.js';
 import { pathOf } from '../events.js';
+import { readinessError } from '../fault.js';
 import type { AuthRequest } from '../request.js';
 import { parseCookies, readChunkedCookie } from './cookies.js';
 import { checkCsrf } from './csrf.js';
@@ -115,6 +116,13 @@ export function createSessionManager(
         return await route(request);
       } catch (err) {
         return toChallenge(err);
+      }
+    },
+    async ready() {
+      try {
+        await provider.get();
+      } catch (err) {
+        throw readinessError(options.issuer, err);
       }
     },
     async close() {},

@@ -5,8 +5,8 @@
  * the configured issuers; nothing is ever fetched from what a token says.
  */
 import type { JWTPayload } from 'jose';
-import { ConfigInvalidError, isRestguardError, TokenInvalidError, UnavailableError } from '../errors.js';
-import { fault, faultOf } from '../fault.js';
+import { isRestguardError, TokenInvalidError, UnavailableError } from '../errors.js';
+import { fault, readinessError } from '../fault.js';
 import { freezePrincipal, type Principal, scopesFromClaims } from '../principal.js';
 import type { SingleFlight } from './backoff.js';
 import { TokenCache, tokenDigest } from './cache.js';
@@ -36,15 +36,6 @@ interface IssuerRuntime {
   readonly config: ResolvedIssuer;
   readonly keys: KeySource;
   readonly discovery: SingleFlight<IssuerMetadata> | undefined;
-}
-
-/** The typed error `ready()` throws: the fault in its message and as `fault`. */
-function readinessError(issuer: string, err: unknown): ConfigInvalidError | UnavailableError {
-  const found = faultOf(err);
-  const message = `Issuer ${issuer}: ${found?.message ?? 'discovery or the JWKS failed.'}`;
-  return found?.kind === 'issuer_mismatch'
-    ? new ConfigInvalidError(message, { cause: err, fault: found })
-    : new UnavailableError(message, { cause: err, fault: found });
 }
 
 /**
