@@ -8,10 +8,18 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import path from 'node:path';
-import { type ApiKeyStore, createApiKey, createApiKeyHasher, createGuard, type Guard } from '@restguard/core';
+import type { AcmeManager } from '@restguard/acme';
+import {
+  type ApiKeyStore,
+  ConfigInvalidError,
+  createApiKey,
+  createApiKeyHasher,
+  createGuard,
+  type Guard,
+} from '@restguard/core';
 import { createHttpsServer, ensureDevCertificates, plainHttpListener } from '@restguard/core/node';
 import { createRedisReplayStore } from '@restguard/store-redis';
-import { type DemoConfig, DemoConfigError, readDemoConfig } from './config.js';
+import { type DemoAcmeConfig, type DemoConfig, DemoConfigError, readDemoConfig } from './config.js';
 import { createTrustingFetch } from './fetch.js';
 import { buildOpenApi } from './openapi.js';
 import { docsPage, homePage } from './pages.js';
@@ -69,6 +77,32 @@ async function openStore(databaseUrl: string): Promise<ApiKeyStore> {
   return createPostgresApiKeyStore({ connectionString: databaseUrl });
 }
 
+/** The ACME manager for TLS_ACME_*: account and certificates under the data folder (0700/0600). */
+async function createAcme(config: DemoConfig, acme: DemoAcmeConfig): Promise<AcmeManager> {
+  const { createAcmeManager } = await import('@restguard/acme');
+  process.stderr.write(
+    `acme: TLS_ACME_DIRECTORY is set, so this server agrees to the terms of service of ${acme.directoryUrl}\n`,
+  );
+  try {
+    return createAcmeManager({
+      directoryUrl: acme.directoryUrl,
+      domains: acme.domains,
+      ...(acme.email ? { email: acme.email } : {}),
+      termsOfServiceAgreed: true,
+      challenge: acme.challenge,
+      directory: path.join(config.dataDir, 'acme'),
+      ...(acme.caFile ? { directoryCa: readFileSync(acme.caFile, 'utf8') } : {}),
+      onEvent: (event) => process.stderr.write(`acme: ${JSON.stringify(event)}\n`),
+    });
+  } catch (error) {
+    if (error instanceof ConfigInvalidError) throw new DemoConfigError(`TLS_ACME_*: ${error.message}`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new DemoConfigError(`TLS_ACME_CA_FILE cannot be read: ${acme.caFile}`);
+    }
+    throw error;
+  }
+}
+
 /** The session-sealing secret, generated once and kept in the data folder (mode 0600). */
 function sessionSecret(dataDir: string): string {
   const file = path.join(dataDir, 'session-secret');
@@ -93,14 +127,18 @@ export async function startDemo(
   const config = readDemoConfig(env, { appDir: framework.appDir, defaultPort: framework.defaultPort });
   mkdirSync(config.dataDir, { recursive: true });
 
-  // Certificates: the contract's files, or a development CA and server certificate (reused).
-  const dev = config.tlsCertFile
-    ? undefined
-    : await ensureDevCertificates(path.join(config.dataDir, 'tls'), {
-        hosts: [...new Set(['localhost', '127.0.0.1', '::1', config.host])],
-      });
-  const certFile = config.tlsCertFile ?? dev!.certFile;
-  const keyFile = config.tlsKeyFile ?? dev!.keyFile;
+  // Certificates: from an ACME CA (TLS_ACME_*), the contract's files, or a development CA and server
+  // certificate (reused; with ACME, only for the embedded dev issuer).
+  const acme = config.acme ? await createAcme(config, config.acme) : undefined;
+  const acmeFiles = acme ? await acme.prepare() : undefined;
+  const dev =
+    config.tlsCertFile || (acme && config.issuer)
+      ? undefined
+      : await ensureDevCertificates(path.join(config.dataDir, 'tls'), {
+          hosts: [...new Set(['localhost', '127.0.0.1', '::1', config.host])],
+        });
+  const certFile = acmeFiles?.certFile ?? config.tlsCertFile ?? dev!.certFile;
+  const keyFile = acmeFiles?.keyFile ?? config.tlsKeyFile ?? dev!.keyFile;
 
   // Listen first (PORT=0 works): the dev issuer needs this app's real callback URL.
   let listener: RequestListener = (_req, res) => {
@@ -119,7 +157,7 @@ export async function startDemo(
     https.listen(config.port, config.host, () => resolve());
   });
   const port = (https.address() as { port: number }).port;
-  const baseUrl = `https://${urlHost(config.host)}:${port}`;
+  const baseUrl = `https://${config.acme ? config.acme.domains[0] : urlHost(config.host)}:${port}`;
 
   let issuer = config.issuer;
   let closeIssuer: (() => Promise<void>) | undefined;
@@ -136,7 +174,7 @@ export async function startDemo(
       host: config.host,
       port: config.port === 0 ? 0 : config.devIssuerPort,
       // The app's own certificate; `ca` lets the issuer reach this app for back-channel logout.
-      tls: { certFile, keyFile, ...(dev ? { ca: dev.caCertPem } : {}) },
+      tls: dev ? { certFile: dev.certFile, keyFile: dev.keyFile, ca: dev.caCertPem } : { certFile, keyFile },
       audience: config.audience,
       dataDir: path.join(config.dataDir, 'dev-issuer'),
       accessTokenTtlSeconds: config.devIssuerAccessTokenTtl,
@@ -248,10 +286,19 @@ export async function startDemo(
   let http: ReturnType<typeof createHttpServer> | undefined;
   if (config.httpPort !== undefined) {
     // Plain HTTP only applies the TLS policy: redirects GET/HEAD, refuses credentials, serves nothing.
-    http = createHttpServer(plainHttpListener(guard));
+    // With ACME over HTTP-01 it also answers the CA's /.well-known/acme-challenge/ requests.
+    const policy = plainHttpListener(guard);
+    http = createHttpServer(acme ? acme.httpChallengeListener(policy) : policy);
     await new Promise<void>((resolve, reject) => {
       http!.once('error', reject);
       http!.listen(config.httpPort, config.host, () => resolve());
+    });
+  }
+
+  if (acme) {
+    // Before the banner: a certificate from the CA is installed (or stored and still valid).
+    await acme.start(https).catch((error: unknown) => {
+      throw error instanceof ConfigInvalidError ? new DemoConfigError(error.message) : error;
     });
   }
 
@@ -261,7 +308,8 @@ export async function startDemo(
     baseUrl,
     issuer,
     embedded: !config.issuer,
-    caFile: dev?.caFile,
+    caFile: acme ? undefined : dev?.caFile,
+    acme: config.acme,
     firstKeys,
     tokenEndpoint: metadata?.token_endpoint,
     httpPort: http ? (http.address() as { port: number }).port : undefined,
@@ -276,6 +324,7 @@ export async function startDemo(
         new Promise((r) => https.close(r)),
         http ? new Promise((r) => http!.close(r)) : undefined,
       ]);
+      acme?.close();
       await guard.close();
       await replayStore?.close();
       await store.close();
@@ -294,6 +343,7 @@ interface BannerContext {
   firstKeys: { label: string; key: string }[];
   tokenEndpoint: string | undefined;
   httpPort: number | undefined;
+  acme: DemoConfig['acme'];
 }
 
 function printBanner(c: BannerContext): void {
@@ -303,6 +353,10 @@ function printBanner(c: BannerContext): void {
     `  issuer:    ${c.issuer}${c.embedded ? '  (embedded dev issuer: for development only)' : ''}`,
     `  key store: ${c.config.databaseUrl.startsWith('sqlite:') ? c.config.databaseUrl : 'postgres (DATABASE_URL)'}`,
   ];
+  if (c.acme)
+    lines.push(
+      `  certificate: ACME (${c.acme.challenge}) from ${c.acme.directoryUrl} for ${c.acme.domains.join(', ')}`,
+    );
   if (c.httpPort !== undefined)
     lines.push(`  plain HTTP on port ${c.httpPort}: redirects GET/HEAD to HTTPS, refuses credentials`);
   if (c.caFile) {

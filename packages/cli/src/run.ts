@@ -3,6 +3,7 @@
  * a refusal is exactly one line on stderr and exit code 2; success is exit code 0.
  */
 import { commandHelp, parseCommand } from './args.js';
+import { CERTS_HELP, certsCommands, runCertsCommand } from './certs.js';
 import { checkSpec, runCheckCommand } from './check.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, errorCode, oneLine, UsageError } from './errors.js';
 import { runKeysCommand } from './keys.js';
@@ -35,6 +36,10 @@ Commands:
   keys list     [--all] [--json]
   keys revoke   ID [--json]
   keys rotate   ID [--grace 24h] [--json]
+  certs allow   --name NAME --permissions read (--cert FILE | --thumbprint X | --san dns:NAME | --subject DN) [--json]
+  certs list    [--all] [--json]
+  certs revoke  ID [--json]
+                Client certificates (verified by the server) as principals with permissions.
   token         --issuer URL --client-id ID [--scope read,write] [--resource URL] [--json]
                 A development access token (client credentials; secret in RESTGUARD_CLIENT_SECRET).
   check         --issuer URL [--jwks-uri URL] [--json]
@@ -43,7 +48,7 @@ Commands:
   help [COMMAND]  Show help (also: restguard keys create --help).
   --version     Print the version.
 
-Every keys command takes --db URL: sqlite:PATH, postgres://… or postgresql://…
+Every keys and certs command takes --db URL: sqlite:PATH, postgres://… or postgresql://…
 (default: the DATABASE_URL environment variable).
 
 Environment:
@@ -110,6 +115,22 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     }
     return runTokenCommand(parsed, io);
   }
+  if (first === 'certs') {
+    if (second === undefined) throw new UsageError('certs: missing command (allow, list or revoke).');
+    if (second === '--help' || second === '-h') {
+      io.stdout(CERTS_HELP);
+      return EXIT_OK;
+    }
+    const certsSpec = Object.hasOwn(certsCommands, second) ? certsCommands[second] : undefined;
+    if (!certsSpec)
+      throw new UsageError(`certs: unknown command ${safeWord(second)} (use allow, list or revoke).`);
+    const parsedCerts = parseCommand(certsSpec, rest);
+    if (parsedCerts.values.help) {
+      io.stdout(commandHelp(certsSpec));
+      return EXIT_OK;
+    }
+    return runCertsCommand(second as 'allow' | 'list' | 'revoke', parsedCerts, io);
+  }
   if (first !== 'keys') {
     if (first.startsWith('-'))
       throw new UsageError(`unknown option ${safeWord(first)}; run \`restguard --help\`.`);
@@ -138,7 +159,15 @@ function help(io: CliIo, words: readonly string[]): number {
   else if (group === 'token' && command === undefined) io.stdout(commandHelp(tokenSpec));
   else if (group === 'check' && command === undefined) io.stdout(commandHelp(checkSpec));
   else if (group === 'keys' && command === undefined) io.stdout(KEYS_HELP);
+  else if (group === 'certs' && command === undefined) io.stdout(CERTS_HELP);
   else if (
+    group === 'certs' &&
+    command !== undefined &&
+    Object.hasOwn(certsCommands, command) &&
+    !extra.length
+  ) {
+    io.stdout(commandHelp(certsCommands[command]!));
+  } else if (
     group === 'keys' &&
     command !== undefined &&
     Object.hasOwn(keysCommands, command) &&

@@ -7,6 +7,11 @@
 import type { ApiKeyOptions, ApiKeyVerifier } from './api-key/index.js';
 import { createApiKeyVerifier } from './api-key/index.js';
 import {
+  type ClientCertificateOptions,
+  type ClientCertificateVerifier,
+  createClientCertificateVerifier,
+} from './client-certificate/index.js';
+import {
   type Credential,
   DEFAULT_MAX_CREDENTIAL_LENGTH,
   extractCredential,
@@ -58,6 +63,12 @@ export interface GuardOptions extends ChallengeOptions {
   apiKeys?: ApiKeyOptions;
   /** Browser sessions from the OIDC login flow. */
   sessions?: SessionOptions;
+  /**
+   * Client certificates as a credential of their own: a verified client certificate (the server
+   * asks for one; see `createHttpsServer`'s `requestCert`) on a request without a header credential
+   * maps to the principal of the store's rule that allows it.
+   */
+  clientCertificates?: ClientCertificateOptions;
   /** TLS policy. Default: enforced (no credential over plain HTTP, HSTS). `false` turns it off. */
   tls?: TlsPolicyOptions | false;
   /** No credential → anonymous (`principal: null`). Bad credentials are still refused. */
@@ -83,6 +94,7 @@ const GUARD_OPTION_KEYS: readonly (keyof GuardOptions)[] = [
   'tokens',
   'apiKeys',
   'sessions',
+  'clientCertificates',
   'tls',
   'optional',
   'maxCredentialLength',
@@ -153,8 +165,10 @@ export function createGuard(options: GuardOptions): Guard {
     throw new ConfigInvalidError('createGuard needs an options object.');
   }
   refuseUnknownOptions(options, GUARD_OPTION_KEYS, 'createGuard');
-  if (!options.tokens && !options.apiKeys && !options.sessions) {
-    throw new ConfigInvalidError('createGuard needs at least one of tokens, apiKeys or sessions.');
+  if (!options.tokens && !options.apiKeys && !options.sessions && !options.clientCertificates) {
+    throw new ConfigInvalidError(
+      'createGuard needs at least one of tokens, apiKeys, sessions or clientCertificates.',
+    );
   }
   const maxLength = options.maxCredentialLength ?? DEFAULT_MAX_CREDENTIAL_LENGTH;
   const accept = { dpop: options.dpop !== undefined };
@@ -168,6 +182,9 @@ export function createGuard(options: GuardOptions): Guard {
         options.sessions,
         tokens ? { scopesOf: async (accessToken) => (await tokens.verify(accessToken)).scopes } : {},
       )
+    : undefined;
+  const certificates: ClientCertificateVerifier | undefined = options.clientCertificates
+    ? createClientCertificateVerifier(options.clientCertificates)
     : undefined;
   const tls: TlsPolicy | undefined = options.tls === false ? undefined : createTlsPolicy(options.tls ?? {});
   const dpop: DpopVerifier | undefined = options.dpop ? createDpopVerifier(options.dpop) : undefined;
@@ -253,13 +270,20 @@ export function createGuard(options: GuardOptions): Guard {
   }
 
   /**
-   * A request without a header credential: its session, else anonymous (`optional`) or refused. Cookies
+   * A request without a header credential: its client certificate, its session, else anonymous (`optional`) or refused. Cookies
    * to set (a refreshed or an ended session) go into `headers` when given, refusal included.
    */
   async function withoutCredential(
     request: AuthRequest,
     headers?: Record<string, string | string[]>,
   ): Promise<Principal | null> {
+    // A verified client certificate is a credential of its own (before a session cookie).
+    const certificate = certificates
+      ? tls
+        ? tls.clientCertificate(request)
+        : request.clientCertificate
+      : undefined;
+    if (certificates && certificate && certificate.length > 0) return certificates.verify(certificate);
     const session = sessions ? await sessions.authenticate(request) : null;
     // An ended session (expired, logged out, refresh refused) is anonymous; its cookies are cleared.
     const setCookies = session?.setCookies ?? [];

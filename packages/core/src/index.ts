@@ -3,6 +3,8 @@
 export * from './adapter-support.js';
 // --- API keys ---
 export * from './api-key/index.js';
+// --- client certificates as principals ---
+export * from './client-certificate/index.js';
 export * from './credentials.js';
 // --- DPoP (RFC 9449) ---
 export * from './dpop/index.js';

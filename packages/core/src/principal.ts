@@ -1,7 +1,7 @@
 import type { JWTPayload } from 'jose';
 
 /** How a principal authenticated. */
-export type PrincipalKind = 'token' | 'apiKey' | 'session';
+export type PrincipalKind = 'token' | 'apiKey' | 'session' | 'clientCertificate';
 
 /** The public part of an API key record: never its hash, never the key. */
 export interface ApiKeyInfo {
@@ -14,6 +14,17 @@ export interface ApiKeyInfo {
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly createdAt: Date;
   readonly expiresAt: Date | null;
+}
+
+/** The client certificate behind a `clientCertificate` principal, and the rule that allowed it. */
+export interface ClientCertificateInfo {
+  readonly ruleId: string;
+  readonly match: 'thumbprint' | 'san' | 'subject';
+  /** RFC 8705 §3.1 `x5t#S256`: base64url SHA-256 of the DER certificate. */
+  readonly thumbprint: string;
+  /** RFC 4514 subject. */
+  readonly subject: string;
+  readonly subjectAltNames: readonly string[];
 }
 
 /**
@@ -38,6 +49,8 @@ export interface Principal {
   readonly claims?: Readonly<JWTPayload>;
   /** The key record, for API keys. */
   readonly apiKey?: ApiKeyInfo;
+  /** The certificate and its rule, for client certificates. */
+  readonly clientCertificate?: ClientCertificateInfo;
 }
 
 /**
@@ -58,6 +71,7 @@ export function principalToJSON(principal: Principal): Record<string, unknown> {
     const { id, name, prefix, permissions, subject, createdAt, expiresAt } = principal.apiKey;
     out.apiKey = { id, name, prefix, permissions, subject, createdAt, expiresAt };
   }
+  if (principal.clientCertificate) out.clientCertificate = { ...principal.clientCertificate };
   return out;
 }
 
@@ -155,6 +169,13 @@ export function freezePrincipal(principal: Principal): Principal {
     scopes: freezeScopes(principal.scopes),
   };
   if (principal.claims) out.claims = deepFreezeData(principal.claims);
+  if (principal.clientCertificate) {
+    const info = principal.clientCertificate;
+    out.clientCertificate = Object.freeze({
+      ...info,
+      subjectAltNames: Object.freeze([...info.subjectAltNames]),
+    });
+  }
   if (principal.apiKey) {
     const key = principal.apiKey;
     out.apiKey = Object.freeze({

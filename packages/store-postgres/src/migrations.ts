@@ -69,6 +69,22 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         FOR EACH ROW EXECUTE FUNCTION ${s}.notify_api_key_change();`,
   },
   {
+    version: 5,
+    name: 'client certificates as principals',
+    sql: (s) => `
+      CREATE TABLE ${s}.client_certificates (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        match text NOT NULL CHECK (match IN ('thumbprint', 'san', 'subject')),
+        value text NOT NULL,
+        permissions text[] NOT NULL,
+        created_at timestamptz NOT NULL,
+        revoked_at timestamptz
+      );
+      CREATE UNIQUE INDEX client_certificates_active ON ${s}.client_certificates (match, value)
+        WHERE revoked_at IS NULL;`,
+  },
+  {
     version: 6,
     name: 'dpop replay cache',
     sql: (s) => `

@@ -34,7 +34,7 @@ describe('SQLite store specifics', () => {
       .prepare('SELECT version FROM restguard_schema_migrations ORDER BY version')
       .pluck()
       .all();
-    expect(versions).toEqual([1, 2]);
+    expect(versions).toEqual([1, 2, 5]);
     expect(migrateSqlite(db)).toEqual([]);
     const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM restguard_api_keys WHERE hash = ?').all('x');
     expect(JSON.stringify(plan)).toContain('restguard_api_keys_hash');
@@ -136,7 +136,7 @@ describe('SQLite store specifics', () => {
     expect(await store.list()).toHaveLength(120);
     await store.close();
     const db = new Database(path);
-    expect(db.prepare('SELECT count(*) FROM restguard_schema_migrations').pluck().get()).toBe(2);
+    expect(db.prepare('SELECT count(*) FROM restguard_schema_migrations').pluck().get()).toBe(3);
     db.close();
   });
 

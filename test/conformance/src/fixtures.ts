@@ -7,6 +7,7 @@ import {
   type AuthEvent,
   createApiKey,
   createMemoryApiKeyStore,
+  createMemoryClientCertificateStore,
   type GuardOptions,
   revokeApiKey,
 } from '@restguard/core';
@@ -100,6 +101,28 @@ export async function createFixtures(dir: string): Promise<Fixtures> {
     metadata: { team: 'notes' },
     expiresAt: new Date(Date.now() + 86_400_000),
   });
+  // Client certificates as principals: one allowed by thumbprint, one by subject, one revoked.
+  const certificateStore = createMemoryClientCertificateStore();
+  const rule = (
+    id: string,
+    name: string,
+    match: 'thumbprint' | 'subject',
+    value: string,
+    permissions: string[],
+  ) =>
+    certificateStore.insert({ id, name, match, value, permissions, createdAt: new Date(), revokedAt: null });
+  await rule('cert_reader', 'machine-reader', 'thumbprint', thumbprint(clientCertificates.reader.certPem), [
+    'read',
+  ]);
+  await rule('cert_writer', 'machine-writer', 'subject', 'CN=machine-writer', ['read', 'write']);
+  await rule(
+    'cert_revoked',
+    'machine-revoked',
+    'thumbprint',
+    thumbprint(clientCertificates.revoked.certPem),
+    ['read'],
+  );
+  await certificateStore.revoke('cert_revoked', new Date());
   const revokedOpaque = issuer.mintOpaque({ scope: 'read' });
   issuer.revokeOpaque(revokedOpaque);
 
@@ -147,6 +170,7 @@ export async function createFixtures(dir: string): Promise<Fixtures> {
         fetch,
       },
       apiKeys: { store },
+      clientCertificates: { store: certificateStore },
       // Browser SSO: the adapters serve its /auth/* routes generically (login redirects to the issuer).
       sessions: {
         issuer: issuer.url,
