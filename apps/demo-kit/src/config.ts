@@ -31,7 +31,7 @@ export interface DemoConfig {
   acme: DemoAcmeConfig | undefined;
   /** `RESTGUARD_API_KEY_PEPPER=ID:SECRET`: API keys hashed with HMAC-SHA256 (the CLI reads the same). */
   apiKeyPepper: { id: string; secret: string } | undefined;
-  /** `REDIS_URL`: the DPoP replay cache shared by instances; undefined: memory. */
+  /** `REDIS_URL`: the DPoP replay cache and rate-limit counters shared by instances; undefined: memory. */
   redisUrl: string | undefined;
 }
 

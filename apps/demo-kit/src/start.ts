@@ -16,12 +16,19 @@ import {
   createApiKeyHasher,
   createGuard,
   type Guard,
+  type OpenApiDocumentOptions,
 } from '@restguard/core';
-import { createHttpsServer, ensureDevCertificates, plainHttpListener } from '@restguard/core/node';
+import {
+  createHttpsServer,
+  createRateLimitBackend,
+  ensureDevCertificates,
+  plainHttpListener,
+} from '@restguard/core/node';
 import { createRedisReplayStore } from '@restguard/store-redis';
+import { Redis } from 'ioredis';
 import { type DemoAcmeConfig, type DemoConfig, DemoConfigError, readDemoConfig } from './config.js';
 import { createTrustingFetch } from './fetch.js';
-import { buildOpenApi } from './openapi.js';
+import { demoOpenApiOptions } from './openapi.js';
 import { docsPage, homePage } from './pages.js';
 import { createApiRoutes, type DemoResponse, type DemoRoute } from './routes.js';
 
@@ -34,6 +41,13 @@ export interface DemoKit {
   routes: DemoRoute[];
   /** `https://HOST:PORT` of this app. */
   baseUrl: string;
+  /** What the adapter's OpenAPI helper takes: the descriptive base document and the OAuth 2.0 endpoints. */
+  openApi: OpenApiDocumentOptions;
+  /**
+   * Serves this document at `/openapi.json` and `/docs`: the one the app's adapter generated from what
+   * its guard enforces. Call it once the routes are declared.
+   */
+  publishOpenApi(doc: Record<string, unknown>): void;
 }
 
 /** One framework's demo. */
@@ -53,6 +67,10 @@ export interface RunningDemo {
   issuer: string;
   close(): Promise<void>;
 }
+
+/** The rate of the demo's limited key, and the default per token subject or API key. */
+const DEMO_KEY_RATE = '5/min';
+const DEMO_DEFAULT_RATE = '600/min';
 
 const html = (body: string): DemoResponse => ({
   status: 200,
@@ -201,19 +219,31 @@ export async function startDemo(
   await store.migrate();
   const firstKeys: { label: string; key: string }[] = [];
   if ((await store.list({ includeRevoked: true })).length === 0) {
-    for (const [label, permissions] of [
-      ['read', ['read']],
-      ['read+write', ['read', 'write']],
+    for (const [label, permissions, rateLimit] of [
+      ['read', ['read'], undefined],
+      ['read+write', ['read', 'write'], undefined],
+      ['limited', ['read'], DEMO_KEY_RATE],
     ] as const) {
       const { key } = await createApiKey(store, {
         name: `demo ${label}`,
         permissions: [...permissions],
         prefix: 'rg_test',
         hasher,
+        ...(rateLimit ? { rateLimit } : {}),
       });
       firstKeys.push({ label, key });
     }
   }
+
+  // Rate-limit counters: Redis when REDIS_URL is set (instances share one budget), else memory. A Redis
+  // that is down fails fast (no offline queue) and the limiter fails open; authentication never does.
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+    : undefined;
+  redis?.on('error', () => {});
+  const rateLimitBackend = redis
+    ? createRateLimitBackend({ store: 'redis', client: redis })
+    : createRateLimitBackend({ store: 'memory' });
 
   const resourceMetadataUrl = `${baseUrl}/.well-known/oauth-protected-resource`;
   // DPoP proofs are remembered in Redis when instances share one (REDIS_URL), else in memory.
@@ -225,7 +255,7 @@ export async function startDemo(
     protectedResource: {
       resource: config.audience,
       authorizationServers: [issuer],
-      scopesSupported: ['read', 'write'],
+      // scopes_supported: the scopes the routes enforce (guard.routes), as the adapter recorded them
       resourceName: `restguard notes (${framework.name})`,
       resourceDocumentation: `${baseUrl}/docs`,
     },
@@ -250,15 +280,15 @@ export async function startDemo(
         }
       : {}),
     optional: true,
+    rateLimit: {
+      backend: rateLimitBackend,
+      default: DEMO_DEFAULT_RATE,
+    },
   });
 
   const apiRoutes = createApiRoutes();
-  const openapi = buildOpenApi(apiRoutes, {
-    serverUrl: baseUrl,
-    tokenEndpoint: metadata?.token_endpoint,
-    authorizationEndpoint: metadata?.authorization_endpoint,
-    audience: config.audience,
-  });
+  // The OpenAPI document comes from the framework's adapter (what the guard enforces), published below.
+  let openapi: Record<string, unknown> = {};
   const page = homePage({
     framework: framework.name,
     baseUrl,
@@ -281,7 +311,16 @@ export async function startDemo(
     siteRoute('/openapi.json', 'openapi', () => jsonBody(openapi)),
     siteRoute('/docs', 'docs', () => html(docsPage(openapi))),
   ];
-  listener = await framework.createListener({ config, guard, routes, baseUrl });
+  const openApi = demoOpenApiOptions(routes, {
+    serverUrl: baseUrl,
+    tokenEndpoint: metadata?.token_endpoint,
+    authorizationEndpoint: metadata?.authorization_endpoint,
+    audience: config.audience,
+  });
+  const publishOpenApi = (doc: Record<string, unknown>) => {
+    openapi = doc;
+  };
+  listener = await framework.createListener({ config, guard, routes, baseUrl, openApi, publishOpenApi });
 
   let http: ReturnType<typeof createHttpServer> | undefined;
   if (config.httpPort !== undefined) {
@@ -328,6 +367,7 @@ export async function startDemo(
       await guard.close();
       await replayStore?.close();
       await store.close();
+      redis?.disconnect();
       await closeIssuer?.();
     })());
   return { baseUrl, issuer, close };
@@ -352,6 +392,7 @@ function printBanner(c: BannerContext): void {
     `restguard notes demo (${c.framework}) listening on ${c.baseUrl}`,
     `  issuer:    ${c.issuer}${c.embedded ? '  (embedded dev issuer: for development only)' : ''}`,
     `  key store: ${c.config.databaseUrl.startsWith('sqlite:') ? c.config.databaseUrl : 'postgres (DATABASE_URL)'}`,
+    `  rate limits: ${c.config.redisUrl ? 'redis (REDIS_URL), shared by instances' : 'in memory'}`,
   ];
   if (c.acme)
     lines.push(
@@ -367,12 +408,16 @@ function printBanner(c: BannerContext): void {
   }
   const readKey = c.firstKeys.find((k) => k.label === 'read')?.key;
   const writeKey = c.firstKeys.find((k) => k.label === 'read+write')?.key;
+  const limitedKey = c.firstKeys.find((k) => k.label === 'limited')?.key;
   if (readKey && writeKey) {
     lines.push(
       '',
       'API keys (shown once, now: only their hashes are stored):',
       `  read:       ${readKey}`,
       `  read+write: ${writeKey}`,
+      ...(limitedKey
+        ? [`  limited:    ${limitedKey}  (read, ${DEMO_KEY_RATE}: then 429 with Retry-After)`]
+        : []),
       '',
       'Try it:',
       `  curl ${cacert}${c.baseUrl}/api/notes -H "X-API-Key: ${readKey}"`,

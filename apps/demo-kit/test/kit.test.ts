@@ -1,7 +1,8 @@
+import { createGuard, createMemoryApiKeyStore, guardOpenApiDocument } from '@restguard/core';
 import { describe, expect, it } from 'vitest';
 import { DemoConfigError, readDemoConfig } from '../src/config.js';
-import { buildOpenApi } from '../src/openapi.js';
-import { createApiRoutes } from '../src/routes.js';
+import { demoOpenApiOptions } from '../src/openapi.js';
+import { colonPath, createApiRoutes } from '../src/routes.js';
 
 const ACME = {
   TLS_ACME_DIRECTORY: 'https://ca.example/dir',
@@ -78,19 +79,40 @@ describe('readDemoConfig (the demo contract)', () => {
     expect(read({}).acme).toBeUndefined();
   });
 
+  it('reads REDIS_URL for shared rate-limit counters, and refuses another scheme', () => {
+    expect(read({}).redisUrl).toBeUndefined();
+    expect(read({ REDIS_URL: 'redis://127.0.0.1:6379/3' }).redisUrl).toBe('redis://127.0.0.1:6379/3');
+    expect(() => read({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(DemoConfigError);
+  });
+
   it('never echoes a pepper in its error', () => {
     expect(() => read({ RESTGUARD_API_KEY_PEPPER: 'hunter2hunter2' })).toThrow(/^((?!hunter2).)*$/);
   });
 });
 
-describe('buildOpenApi', () => {
-  const doc = buildOpenApi(createApiRoutes(), {
-    serverUrl: 'https://127.0.0.1:8443',
-    tokenEndpoint: 'https://127.0.0.1:8444/token',
-    authorizationEndpoint: 'https://127.0.0.1:8444/auth',
-    audience: 'https://notes.restguard.test',
-  }) as {
-    paths: Record<string, Record<string, { security: unknown[]; responses: Record<string, unknown> }>>;
+describe('the OpenAPI document', () => {
+  // What an adapter does: record each route with what it enforces, then build the document.
+  const routes = createApiRoutes();
+  const guard = createGuard({
+    apiKeys: { store: createMemoryApiKeyStore() },
+    tokens: { issuers: [{ issuer: 'https://idp.test', audience: 'https://notes.restguard.test' }] },
+    tls: false,
+    optional: true,
+  });
+  for (const route of routes) guard.routes.record(route.method, colonPath(route.path), route.scopes);
+  const doc = guardOpenApiDocument(
+    guard,
+    demoOpenApiOptions(routes, {
+      serverUrl: 'https://127.0.0.1:8443',
+      tokenEndpoint: 'https://127.0.0.1:8444/token',
+      authorizationEndpoint: 'https://127.0.0.1:8444/auth',
+      audience: 'https://notes.restguard.test',
+    }),
+  ) as {
+    paths: Record<
+      string,
+      Record<string, { security?: unknown[]; summary: string; responses: Record<string, unknown> }>
+    >;
   };
 
   it('documents each operation with the scopes its route enforces, under every scheme', () => {
@@ -99,10 +121,12 @@ describe('buildOpenApi', () => {
       { apiKey: ['read'] },
       { bearerApiKey: ['read'] },
     ]);
+    expect(doc.paths['/api/notes']!.get!.summary).toBe('List notes');
     expect(doc.paths['/api/notes']!.post!.security).toContainEqual({ oauth2: ['write'] });
     expect(doc.paths['/api/notes/{id}']!.delete!.security).toContainEqual({ apiKey: ['write'] });
     expect(doc.paths['/api/me']!.get!.security).toContainEqual({ oauth2: [] });
-    expect(doc.paths['/healthz']!.get!.security).toEqual([]);
+    expect(doc.paths['/healthz']!.get!.security).toBeUndefined();
+    expect(guard.routes.scopes()).toEqual(['read', 'write']);
   });
 
   it('adds the auth answers only to protected operations', () => {

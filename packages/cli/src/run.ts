@@ -6,7 +6,7 @@ import { commandHelp, parseCommand } from './args.js';
 import { CERTS_HELP, certsCommands, runCertsCommand } from './certs.js';
 import { checkSpec, runCheckCommand } from './check.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, errorCode, oneLine, UsageError } from './errors.js';
-import { runKeysCommand } from './keys.js';
+import { type KeysCommand, runKeysCommand } from './keys.js';
 import { keysCommands } from './specs.js';
 import { runTokenCommand, tokenSpec } from './token.js';
 import { VERSION } from './version.js';
@@ -32,10 +32,11 @@ Manage restguard API keys (shown once, at creation; only their hashes are stored
 development access tokens.
 
 Commands:
-  keys create   --name NAME --permissions read,write [--expires-in 30d] [--json]
+  keys create   --name NAME --permissions read,write [--expires-in 30d] [--rate 100/min] [--json]
   keys list     [--all] [--json]
   keys revoke   ID [--json]
   keys rotate   ID [--grace 24h] [--json]
+  keys update   ID --rate 100/min|none [--json]
   certs allow   --name NAME --permissions read (--cert FILE | --thumbprint X | --san dns:NAME | --subject DN) [--json]
   certs list    [--all] [--json]
   certs revoke  ID [--json]
@@ -62,7 +63,7 @@ Environment:
 Exit codes: 0 done; 2 refused (bad input, unreachable database, unknown id): nothing was changed.
 `;
 
-const KEYS_HELP = `Usage: restguard keys <create|list|revoke|rotate> [options]
+const KEYS_HELP = `Usage: restguard keys <create|list|revoke|rotate|update> [options]
 
 Run restguard keys <command> --help for a command's options.
 `;
@@ -136,21 +137,24 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       throw new UsageError(`unknown option ${safeWord(first)}; run \`restguard --help\`.`);
     throw new UsageError(`unknown command ${safeWord(first)}; run \`restguard --help\`.`);
   }
-  if (second === undefined) throw new UsageError('keys: missing command (create, list, revoke or rotate).');
+  if (second === undefined)
+    throw new UsageError('keys: missing command (create, list, revoke, rotate or update).');
   if (second === '--help' || second === '-h') {
     io.stdout(KEYS_HELP);
     return EXIT_OK;
   }
   const spec = Object.hasOwn(keysCommands, second) ? keysCommands[second] : undefined;
   if (!spec) {
-    throw new UsageError(`keys: unknown command ${safeWord(second)} (use create, list, revoke or rotate).`);
+    throw new UsageError(
+      `keys: unknown command ${safeWord(second)} (use create, list, revoke, rotate or update).`,
+    );
   }
   const parsed = parseCommand(spec, rest);
   if (parsed.values.help) {
     io.stdout(commandHelp(spec));
     return EXIT_OK;
   }
-  return runKeysCommand(second as 'create' | 'list' | 'revoke' | 'rotate', parsed, io);
+  return runKeysCommand(second as KeysCommand, parsed, io);
 }
 
 function help(io: CliIo, words: readonly string[]): number {

@@ -14,7 +14,7 @@ import { errorCode, UsageError } from './errors.js';
 export const DATABASE_TIMEOUT_MS = 15_000;
 
 /** The command about to use the store; only `create` may create a database or its tables. */
-export type StoreUse = 'create' | 'list' | 'revoke' | 'rotate';
+export type StoreUse = 'create' | 'list' | 'revoke' | 'rotate' | 'update';
 
 /**
  * Opens the store, runs `work` against it, and closes it, within {@link DATABASE_TIMEOUT_MS}.

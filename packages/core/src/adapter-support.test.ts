@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { errorAnswer, isGuard, readBodyText, resolveGuard, statusProblem } from './adapter-support.js';
 import { ConfigInvalidError, TokenExpiredError, toChallenge, UnavailableError } from './errors.js';
 import type { Guard } from './guard.js';
+import { createRouteRegistry } from './openapi/registry.js';
 import { checkScopeRequirement } from './scope/evaluate.js';
 
 const fakeGuard = {
@@ -13,6 +14,7 @@ const fakeGuard = {
   handleAuthRoute: async () => null,
   handlesAuthRoutes: false,
   ready: async () => {},
+  routes: createRouteRegistry(),
   close: async () => {},
 } satisfies Guard;
 

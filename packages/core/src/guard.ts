@@ -25,7 +25,9 @@ import {
   type HttpAnswer,
   HttpsRequiredError,
   isRestguardError,
+  RateLimitedError,
   toChallenge,
+  UnavailableError,
 } from './errors.js';
 import { type AuthEvent, type AuthEventListener, pathOf } from './events.js';
 import { faultOf } from './fault.js';
@@ -36,8 +38,16 @@ import {
   protectedResourceMetadataUrl,
 } from './metadata/index.js';
 import type { ProtectedResourceOptions } from './metadata/serve.js';
+import { createRouteRegistry, type RouteRegistry } from './openapi/registry.js';
 import { refuseUnknownOptions } from './options-check.js';
 import type { Principal } from './principal.js';
+import {
+  checkRateLimitOptions,
+  type RateLimitOptions,
+  type RateLimitState,
+  rateLimitFor,
+  rateLimitHeaders,
+} from './rate-limit/limiter.js';
 import { type AuthRequest, firstHeader } from './request.js';
 import { authorize, type ScopeRequirement } from './scope/evaluate.js';
 import type { SessionManager, SessionOptions } from './session/index.js';
@@ -75,6 +85,11 @@ export interface GuardOptions extends ChallengeOptions {
   optional?: boolean;
   /** Longest credential accepted, checked before any cryptography. Default 8192. */
   maxCredentialLength?: number;
+  /**
+   * Per-credential rate limits: an API key's own (stored with it), else `default` per token subject or
+   * client. 429 with `Retry-After` and `RateLimit` headers; see `RateLimitOptions`.
+   */
+  rateLimit?: RateLimitOptions;
   /** Receives authenticated / rejected / credential_exposed events. */
   onEvent?: AuthEventListener;
   /**
@@ -98,6 +113,7 @@ const GUARD_OPTION_KEYS: readonly (keyof GuardOptions)[] = [
   'tls',
   'optional',
   'maxCredentialLength',
+  'rateLimit',
   'onEvent',
   'realm',
   'resourceMetadataUrl',
@@ -149,6 +165,11 @@ export interface Guard {
    * status, timeout, JSON shape). Call it at start-up to fail fast; `restguard check` does the same.
    */
   ready(): Promise<void>;
+  /**
+   * The routes this guard protects and what each needs, recorded by the adapters: the source of the
+   * OpenAPI document (`guardOpenApiDocument`) and of RFC 9728 `scopes_supported` (`routes.scopes()`).
+   */
+  readonly routes: RouteRegistry;
   /** Flushes write-behind work (API-key `lastUsedAt`) and releases resources. */
   close(): Promise<void>;
 }
@@ -187,10 +208,28 @@ export function createGuard(options: GuardOptions): Guard {
     ? createClientCertificateVerifier(options.clientCertificates)
     : undefined;
   const tls: TlsPolicy | undefined = options.tls === false ? undefined : createTlsPolicy(options.tls ?? {});
+  const limits = options.rateLimit ? checkRateLimitOptions(options.rateLimit) : undefined;
   const dpop: DpopVerifier | undefined = options.dpop ? createDpopVerifier(options.dpop) : undefined;
   const metadata: MetadataRoute | undefined = options.protectedResource
     ? createMetadataRoute(protectedResourceInput(options, dpop))
     : undefined;
+  const routes = createRouteRegistry();
+  /**
+   * RFC 9728 `scopes_supported`: when the option leaves it out, the scopes the routes enforce (the
+   * route registry), rebuilt when they change. The document built above stays the fallback.
+   */
+  let fromRoutes: { key: string; route: MetadataRoute } | undefined;
+  const metadataRoute = (): MetadataRoute | undefined => {
+    if (!metadata || options.protectedResource?.scopesSupported !== undefined) return metadata;
+    const scopes = routes.scopes();
+    if (scopes.length === 0) return metadata;
+    const key = scopes.join(' ');
+    if (fromRoutes?.key !== key) {
+      const input = { ...protectedResourceInput(options, dpop), scopesSupported: scopes };
+      fromRoutes = { key, route: createMetadataRoute(input) };
+    }
+    return fromRoutes.route;
+  };
   const challengeOptions: ChallengeOptions = {
     realm: options.realm,
     resourceMetadataUrl:
@@ -293,6 +332,32 @@ export function createGuard(options: GuardOptions): Guard {
     throw new CredentialsMissingError();
   }
 
+  /**
+   * Counts an authenticated request against its budget: adds the RateLimit headers, or throws 429. A
+   * store that fails follows `onStoreError` (default: let the request through) and emits an event.
+   */
+  async function limit(
+    principal: Principal,
+    request: AuthRequest,
+    headers: Record<string, string | string[]>,
+  ): Promise<void> {
+    if (!limits) return;
+    const applied = rateLimitFor(principal, limits.default, limits.by);
+    if (!applied) return;
+    let state: RateLimitState;
+    try {
+      state = await limits.backend.consume(applied.key, applied.limit);
+    } catch (cause) {
+      const policy = limits.onStoreError;
+      emit({ type: 'rate_limit_unavailable', policy, method: request.method, path: pathOf(request.url) });
+      if (policy === 'deny') throw new UnavailableError(undefined, { cause, retryAfterSeconds: 5 });
+      return;
+    }
+    const values = rateLimitHeaders(applied, state);
+    if (!state.allowed) throw new RateLimitedError(state.resetSeconds, values);
+    Object.assign(headers, values);
+  }
+
   const guard: Guard = {
     options,
     async decide(request, requirement) {
@@ -340,6 +405,7 @@ export function createGuard(options: GuardOptions): Guard {
             path: pathOf(request.url),
           });
         }
+        if (principal && limits) await limit(principal, request, headers);
         if (requirement !== undefined) authorize(principal, requirement);
         if (credential?.scheme === 'dpop' && dpop) {
           // RFC 9449 §8.2: a fresh nonce may go out on any answer; the client uses it next time.
@@ -371,11 +437,12 @@ export function createGuard(options: GuardOptions): Guard {
       }
     },
     handlesAuthRoutes: sessions !== undefined || metadata !== undefined,
+    routes,
     challenge: (err) => toChallenge(err, challengeOptions),
     async handleAuthRoute(request) {
       // The metadata is public, but over HTTPS only: plain HTTP falls through to the TLS policy.
       if (metadata && (!tls || tls.secure(request))) {
-        const answer = metadata.answer(request);
+        const answer = metadataRoute()!.answer(request);
         if (answer) {
           if (tls?.hsts) answer.headers['strict-transport-security'] = tls.hsts;
           return answer;

@@ -15,7 +15,11 @@ export * from './fault.js';
 export * from './guard.js';
 // --- protected-resource metadata (RFC 9728) ---
 export * from './metadata/index.js';
+// --- OpenAPI (route-scope registry, security schemes) ---
+export * from './openapi/index.js';
 export * from './principal.js';
+// --- rate limits ---
+export * from './rate-limit/index.js';
 export * from './request.js';
 export * from './scope/evaluate.js';
 // --- sessions (browser SSO) ---

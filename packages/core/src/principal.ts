@@ -14,6 +14,8 @@ export interface ApiKeyInfo {
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly createdAt: Date;
   readonly expiresAt: Date | null;
+  /** The key's own rate limit (`100/min`); null or absent: the guard's default. */
+  readonly rateLimit?: string | null;
 }
 
 /** The client certificate behind a `clientCertificate` principal, and the rule that allowed it. */
@@ -68,8 +70,9 @@ export function principalToJSON(principal: Principal): Record<string, unknown> {
   if (principal.clientId) out.clientId = principal.clientId;
   if (principal.claims) out.claims = principal.claims;
   if (principal.apiKey) {
-    const { id, name, prefix, permissions, subject, createdAt, expiresAt } = principal.apiKey;
+    const { id, name, prefix, permissions, subject, createdAt, expiresAt, rateLimit } = principal.apiKey;
     out.apiKey = { id, name, prefix, permissions, subject, createdAt, expiresAt };
+    if (rateLimit) (out.apiKey as Record<string, unknown>).rateLimit = rateLimit;
   }
   if (principal.clientCertificate) out.clientCertificate = { ...principal.clientCertificate };
   return out;

@@ -68,6 +68,12 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE TRIGGER api_keys_deleted AFTER DELETE ON ${s}.api_keys
         FOR EACH ROW EXECUTE FUNCTION ${s}.notify_api_key_change();`,
   },
+  // Version 3 belongs to another change; versions are applied in this list's order, each once.
+  {
+    version: 4,
+    name: 'per-key rate limit',
+    sql: (s) => `ALTER TABLE ${s}.api_keys ADD COLUMN rate_limit text;`,
+  },
   {
     version: 5,
     name: 'client certificates as principals',

@@ -11,6 +11,7 @@ import {
   type GuardOptions,
   revokeApiKey,
 } from '@restguard/core';
+import { createRateLimitBackend } from '@restguard/core/node';
 import { createTestIssuer, type FetchLike, type TestIssuer } from '@restguard/testing';
 import { type ClientCertificates, createClientCertificates, thumbprint } from './mtls.js';
 
@@ -45,6 +46,8 @@ export interface Credentials {
     read: string;
     readWrite: string;
     revoked: string;
+    /** Its own rate limit: one request per hour (the first rate-limit scenario spends it). */
+    limited: string;
     badChecksum: string;
     malformed: string;
     /** Permission `read`, metadata and an expiry, used only by the tampering scenarios. */
@@ -123,6 +126,11 @@ export async function createFixtures(dir: string): Promise<Fixtures> {
     ['read'],
   );
   await certificateStore.revoke('cert_revoked', new Date());
+  const limitedKey = await createApiKey(store, {
+    name: 'limited',
+    permissions: ['read'],
+    rateLimit: '1/hour',
+  });
   const revokedOpaque = issuer.mintOpaque({ scope: 'read' });
   issuer.revokeOpaque(revokedOpaque);
 
@@ -149,6 +157,7 @@ export async function createFixtures(dir: string): Promise<Fixtures> {
       read: readKey.key,
       readWrite: readWriteKey.key,
       revoked: revokedKey.key,
+      limited: limitedKey.key,
       badChecksum: breakChecksum(readKey.key),
       malformed: 'rg_live_tooShort',
       tamper: tamperKey.key,
@@ -183,6 +192,8 @@ export async function createFixtures(dir: string): Promise<Fixtures> {
       },
       tls: { publicOrigin: PUBLIC_ORIGIN },
       optional: profile === 'optional',
+      // Each guard (adapter, profile) counts in its own memory: every adapter sees the same budgets.
+      rateLimit: { backend: createRateLimitBackend({ store: 'memory' }), default: '1000/min' },
       onEvent,
     }),
     async close() {

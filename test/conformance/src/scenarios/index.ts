@@ -4,9 +4,15 @@
  */
 import { clientCertificateScenarios } from './client-certificates.js';
 import { credentialScenarios } from './credentials.js';
+import { rateLimitScenarios } from './rate-limits.js';
 import { requestScenarios } from './requests.js';
 
 export type { Expectation, Scenario } from './shape.js';
 
 /** The table: every scenario, in the order they run. */
-export const scenarios = [...credentialScenarios, ...clientCertificateScenarios, ...requestScenarios];
+export const scenarios = [
+  ...credentialScenarios,
+  ...clientCertificateScenarios,
+  ...requestScenarios,
+  ...rateLimitScenarios,
+];
