@@ -450,7 +450,10 @@ function printBanner(c: BannerContext): void {
   } else {
     lines.push(
       '',
-      `API keys were printed at first start. Create more: pnpm restguard keys create --db ${c.config.databaseUrl} --name me --permissions read,write`,
+      `API keys were printed at first start. Create more: pnpm restguard keys create --db ${
+        // a postgres:// URL may hold a password: point at the variable instead of printing it
+        c.config.databaseUrl.startsWith('sqlite:') ? c.config.databaseUrl : '"$DATABASE_URL"'
+      } --name me --permissions read,write`,
       '',
       'Try it:',
     );
