@@ -24,8 +24,18 @@ export interface SqliteApiKeyStoreOptions {
   path: string;
   /** Fail instead of creating the database file when it does not exist. Default false. */
   fileMustExist?: boolean;
-  /** How long a write waits for another process's write lock, in ms. Default 5000. */
+  /**
+   * How long a management write (migrate, insert, revoke, rotate, rate limit) waits for another
+   * process's write lock, in ms. Default 5000.
+   */
   busyTimeoutMs?: number;
+  /**
+   * How long a call on the request path (key lookup, `lastUsedAt` flush, session revocation) waits for
+   * another process's lock, in ms, before rejecting with `UnavailableError` (503). better-sqlite3 is
+   * synchronous, so this wait blocks the event loop and every request in flight: keep it short.
+   * Default 100.
+   */
+  requestBusyTimeoutMs?: number;
   /** How often the change log is checked while someone subscribes, in ms. Default 1000. */
   pollIntervalMs?: number;
   /** Run migrations on first use. Default true; else call `migrate()` yourself. */
@@ -70,6 +80,8 @@ function fail(err: unknown): never {
 export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): SqliteApiKeyStore {
   const path = sqlitePathFromUrl(options.path);
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  const requestBusyTimeoutMs = options.requestBusyTimeoutMs ?? 100;
   const listeners = new Set<(change: ApiKeyStoreChange) => void>();
   let db: Database.Database | undefined;
   let migrated = false;
@@ -90,7 +102,7 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
     if (!db) {
       const opened = new Database(path, {
         fileMustExist: options.fileMustExist ?? false,
-        timeout: options.busyTimeoutMs ?? 5000,
+        timeout: requestBusyTimeoutMs,
       });
       try {
         opened.pragma('synchronous = NORMAL');
@@ -102,10 +114,23 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
       db = opened;
     }
     if (!migrated && options.autoMigrate !== false) {
-      migrateWithWal(db);
+      withBusyTimeout(db, busyTimeoutMs, migrateWithWal);
       migrated = true;
     }
     return db;
+  };
+  /**
+   * Runs `work` with a longer busy timeout than the request path's: management writes are rare and
+   * may wait for another process's write to finish.
+   */
+  const withBusyTimeout = <T>(d: Database.Database, ms: number, work: (d: Database.Database) => T): T => {
+    if (ms === requestBusyTimeoutMs) return work(d);
+    d.pragma(`busy_timeout = ${Math.max(0, Math.floor(ms))}`);
+    try {
+      return work(d);
+    } finally {
+      d.pragma(`busy_timeout = ${Math.max(0, Math.floor(requestBusyTimeoutMs))}`);
+    }
   };
   /**
    * WAL is switched on where the schema is created (it persists in the file), never merely by opening:
@@ -135,6 +160,9 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
       fail(err);
     }
   };
+  /** {@link run} for management writes: waits up to `busyTimeoutMs` for another process's lock. */
+  const manage = <T>(work: (db: Database.Database) => T): Promise<T> =>
+    run((d) => withBusyTimeout(d, busyTimeoutMs, work));
   const startPolling = () => {
     if (poller || listeners.size === 0 || closed) return;
     try {
@@ -190,13 +218,13 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
     path,
     sessionRevocations: () => sessions,
     migrate: () =>
-      run((d) => {
+      manage((d) => {
         migrateWithWal(d);
         migrated = true;
         startPolling();
       }),
     insert: (record) =>
-      run((d) => {
+      manage((d) => {
         statement(d, INSERT_SQL).run(toParams(record));
         startPolling();
         emit({ id: record.id, hash: record.hash });
@@ -224,7 +252,7 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
         return rows.map(fromRow);
       }),
     revoke: (id, at) =>
-      run((d) => {
+      manage((d) => {
         const row = d
           .transaction(() => {
             statement(
@@ -240,7 +268,7 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
         return true;
       }),
     setRateLimit: (id, rateLimit) =>
-      run((d) => {
+      manage((d) => {
         const row = d
           .transaction(() => {
             const changed = statement(d, 'UPDATE restguard_api_keys SET rate_limit = ? WHERE id = ?').run(
@@ -264,7 +292,7 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
         return true;
       }),
     rotate: (oldId, next, graceUntil) =>
-      run((d) => {
+      manage((d) => {
         const old = d
           .transaction(() => {
             const current = byId(d, oldId);

@@ -143,6 +143,58 @@ describe('SQLite store specifics', () => {
     db.close();
   });
 
+  it('keeps the request path short while another process holds the write lock (fails without requestBusyTimeoutMs)', async () => {
+    const path = join(dir, 'locked.db');
+    const store = createSqliteApiKeyStore({ path });
+    const { record } = await makeRecord();
+    await store.insert(record);
+    // Another process: BEGIN EXCLUSIVE, then COMMIT 300 ms after it reads a line on stdin.
+    const locker = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import Database from 'better-sqlite3';
+         const db = new Database(process.env.DB_PATH);
+         db.exec('BEGIN EXCLUSIVE');
+         console.log('locked');
+         process.stdin.once('data', () => setTimeout(() => { db.exec('COMMIT'); db.close(); process.exit(0); }, 300));`,
+      ],
+      {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        env: { ...process.env, DB_PATH: path },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
+    const exited = new Promise((resolve) => locker.once('exit', resolve));
+    await new Promise<void>((resolve) => locker.stdout!.once('data', () => resolve()));
+    try {
+      // Reads go on (WAL): a lookup is answered.
+      expect((await store.findByHash(record.hash))?.id).toBe(record.id);
+      // Writes on the request path give up quickly with UnavailableError (503) instead of blocking
+      // the event loop for the management timeout (5 s).
+      const started = performance.now();
+      const touched = await store.touch([{ id: record.id, lastUsedAt: new Date() }]).catch(code);
+      const revoked = await store
+        .sessionRevocations()
+        .revoke({ id: 's1', sub: 'u', at: 1, until: Math.floor(Date.now() / 1000) + 60 })
+        .catch(code);
+      const blockedMs = performance.now() - started;
+      expect([touched, revoked]).toEqual(['ERR_UNAVAILABLE', 'ERR_UNAVAILABLE']);
+      expect(blockedMs).toBeLessThan(1000);
+      // A management write waits for the lock (released 300 ms later).
+      locker.stdin!.write('release\n');
+      const next = await makeRecord();
+      await store.insert(next.record);
+      expect((await store.findById(next.record.id))?.id).toBe(next.record.id);
+      await store.touch([{ id: record.id, lastUsedAt: new Date() }]);
+    } finally {
+      locker.kill();
+      await exited;
+      await store.close();
+    }
+  });
+
   it('reads sqlite: URLs', () => {
     expect(sqlitePathFromUrl('sqlite:data/keys.db')).toBe('data/keys.db');
     expect(sqlitePathFromUrl('sqlite:///var/lib/keys.db')).toBe('/var/lib/keys.db');
