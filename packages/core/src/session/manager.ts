@@ -3,7 +3,7 @@
  * flow, the sealed session, refresh, CSRF checks and logout. Framework-free (Web APIs, jose,
  * openid-client); the guard calls it, adapters only write its answers.
  */
-import { type HttpAnswer, problemAnswer, toChallenge } from '../errors.js';
+import { type HttpAnswer, problemAnswer, toChallenge, UnavailableError } from '../errors.js';
 import { pathOf } from '../events.js';
 import { readinessError } from '../fault.js';
 import type { AuthRequest } from '../request.js';
@@ -63,7 +63,7 @@ export function createSessionManager(
     ),
     seenLogoutTokens: new ExpiringSet(100_000),
   };
-  const refresher = createRefresher(options, provider);
+  const refresher = createRefresher(options, provider, ctx.revocations);
   const touchInterval = Math.min(60, options.idleTimeoutSeconds / 10);
   const now = () => Math.floor(options.clock() / 1000);
 
@@ -100,6 +100,16 @@ export function createSessionManager(
               recordRefresh('unavailable');
               throw err;
             });
+            if (!result.ok && result.elsewhere) {
+              // Refreshed by another instance: carry on with this access token while it is valid,
+              // then ask the browser to retry (it has the new cookie by then); never end the session.
+              if (now() >= data.tokenExpiresAt) {
+                throw new UnavailableError('This session was refreshed by another request; retry.', {
+                  retryAfterSeconds: 1,
+                });
+              }
+              return { principal: sessionPrincipal(data, options), setCookies: [] };
+            }
             recordRefresh(result.ok ? 'ok' : 'refused');
             if (!result.ok) {
               // Refused by the provider: ended on every instance sharing the list (best effort).

@@ -2,17 +2,24 @@
  * Access-token refresh (RFC 6749 §6) before expiry, one refresh in flight per session: requests that
  * arrive with the same session generation share one call, and for a short while afterwards a request
  * still carrying the old cookie gets the same result instead of replaying a rotated refresh token
- * (which providers treat as theft, RFC 9700 §4.14.2, and answer by revoking the grant).
+ * (which providers treat as theft, RFC 9700 §4.14.2, and answer by revoking the grant). With a shared
+ * revocation list, the refresh of a session generation is marked there (as the id `refresh:…`) once
+ * it is refreshed, so another instance seeing the same generation later does not replay it.
  */
 import * as client from 'openid-client';
 import { isRestguardError, UnavailableError } from '../errors.js';
 import { resourceParams } from './login.js';
 import { classifyProviderError, type ProviderClient } from './oidc.js';
 import type { ResolvedSessionOptions } from './options.js';
+import type { RevocableSession, SessionRevocationList } from './revocation.js';
 import { type SessionData, sessionScopes } from './state.js';
 
-/** The result of a refresh: the next session, or `ended` when the provider refused it. */
-export type RefreshResult = { ok: true; data: SessionData } | { ok: false };
+/**
+ * The result of a refresh: the next session; `{ ok: false }` when the provider refused it; or
+ * `{ ok: false, elsewhere: true }` when another instance already refreshed this generation (the
+ * browser gets its cookie from that instance's answer; the session is not ended).
+ */
+export type RefreshResult = { ok: true; data: SessionData } | { ok: false; elsewhere?: true };
 
 /** How long a finished refresh is remembered for stale cookies of the same generation (seconds). */
 const REMEMBER_SECONDS = 60;
@@ -37,12 +44,23 @@ export interface Refresher {
  * const refresher = createRefresher(options, provider);
  * if (refresher.due(data)) await refresher.refresh(data);
  */
-export function createRefresher(options: ResolvedSessionOptions, provider: ProviderClient): Refresher {
+export function createRefresher(
+  options: ResolvedSessionOptions,
+  provider: ProviderClient,
+  shared?: SessionRevocationList,
+): Refresher {
   const flights = new Map<string, { promise: Promise<RefreshResult>; until: number }>();
   const now = () => Math.floor(options.clock() / 1000);
 
   async function call(data: SessionData): Promise<RefreshResult> {
     if (!data.refreshToken) return { ok: false };
+    // Another instance already refreshed this generation: its refresh token is spent.
+    const marker: RevocableSession = {
+      id: `refresh:${data.id}:${data.generation}`,
+      sub: '',
+      createdAt: Number.MAX_SAFE_INTEGER,
+    };
+    if (shared && (await shared.isRevoked(marker))) return { ok: false, elsewhere: true };
     try {
       const { config } = await provider.get();
       const tokens = await client.refreshTokenGrant(config, data.refreshToken, resourceParams(options));
@@ -50,6 +68,11 @@ export function createRefresher(options: ResolvedSessionOptions, provider: Provi
       // OIDC Core §12.2: a refreshed ID token must be about the same user.
       if (claims && claims.sub !== data.sub) return { ok: false };
       const issuedAt = now();
+      // Marked once refreshed (an unreachable provider leaves no mark, so the refresh is retried);
+      // two instances refreshing the same generation in the same instant can still both call.
+      await shared
+        ?.revoke({ id: marker.id, at: issuedAt, until: data.createdAt + options.absoluteTimeoutSeconds })
+        .catch(() => undefined);
       return {
         ok: true,
         data: {

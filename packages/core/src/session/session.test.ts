@@ -244,6 +244,37 @@ describe('refresh', () => {
     expect((await other.authenticate(req('GET', '/', jar)))!.principal).toBeNull();
   });
 
+  it('does not replay a rotated refresh token on another instance sharing the list (fails without the shared refresh marker)', async () => {
+    const shared = createMemoryRevocationList();
+    const { manager, clock } = managerFor(provider, { revocations: shared });
+    const { manager: other, clock: otherClock } = managerFor(provider, { revocations: shared });
+    const jar = new Jar();
+    await login(manager, provider, jar);
+    const stale = jar.clone();
+    const before = provider.counts.refresh;
+    clock.now += 250_000; // within 60 s of the 300 s expiry
+    otherClock.now = clock.now;
+    const first = (await manager.authenticate(req('GET', '/api/notes', jar)))!;
+    expect(first.principal).not.toBeNull();
+    expect(first.setCookies).toHaveLength(1);
+    jar.apply(first);
+    // The same browser's request with the old cookie reaches the other instance: it must not replay
+    // the rotated refresh token (the provider refuses it, and the session would end everywhere).
+    const second = (await other.authenticate(req('GET', '/api/notes', stale)))!;
+    expect(provider.counts.refresh - before).toBe(1);
+    expect(second.principal?.subject).toBe('alice'); // its access token is still valid
+    expect(second.setCookies).toEqual([]);
+    // Once that access token has expired, the old cookie is a clean 503 (retry with the new cookie).
+    otherClock.now += 60_000;
+    const err = await rejection(other.authenticate(req('GET', '/api/notes', stale)));
+    expect(isRestguardError(err) && err.code).toBe('ERR_UNAVAILABLE');
+    expect(provider.counts.refresh - before).toBe(1);
+    // The refreshed session works on both instances.
+    otherClock.now = clock.now;
+    expect((await manager.authenticate(req('GET', '/api/notes', jar)))!.principal).not.toBeNull();
+    expect((await other.authenticate(req('GET', '/api/notes', jar)))!.principal).not.toBeNull();
+  });
+
   it('guard: an ended session is a 401 that clears the cookie', async () => {
     const clock = { now: Date.now() };
     const guard = createGuard({ sessions: { ...managerOptions(), clock: () => clock.now }, tls: false });
