@@ -31,6 +31,8 @@ export interface DemoConfig {
   acme: DemoAcmeConfig | undefined;
   /** `RESTGUARD_API_KEY_PEPPER=ID:SECRET`: API keys hashed with HMAC-SHA256 (the CLI reads the same). */
   apiKeyPepper: { id: string; secret: string } | undefined;
+  /** `SESSION_SECRETS`: comma-separated sealing secrets shared by instances; undefined: one per data folder. */
+  sessionSecrets: string[] | undefined;
   /** `REDIS_URL`: the DPoP replay cache and rate-limit counters shared by instances; undefined: memory. */
   redisUrl: string | undefined;
 }
@@ -66,6 +68,19 @@ function pepper(raw: string | undefined): { id: string; secret: string } | undef
     throw new DemoConfigError('RESTGUARD_API_KEY_PEPPER must be ID:SECRET');
   }
   return { id: raw.slice(0, colon), secret: raw.slice(colon + 1) };
+}
+
+function secrets(raw: string | undefined): string[] | undefined {
+  if (!raw) return undefined;
+  const list = raw
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter(Boolean);
+  // Never echo the values: they are secrets.
+  if (list.length === 0 || list.some((secret) => secret.length < 32)) {
+    throw new DemoConfigError('SESSION_SECRETS must be comma-separated secrets of at least 32 characters');
+  }
+  return list;
 }
 
 function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -178,6 +193,7 @@ export function readDemoConfig(
     clientSecret: env.AUTH_CLIENT_SECRET || undefined,
     acme: acme(env, httpPort, certFile),
     apiKeyPepper: pepper(env.RESTGUARD_API_KEY_PEPPER),
+    sessionSecrets: secrets(env.SESSION_SECRETS),
     redisUrl,
   };
 }

@@ -17,6 +17,7 @@ import {
   createGuard,
   type Guard,
   type OpenApiDocumentOptions,
+  type SessionRevocationList,
 } from '@restguard/core';
 import {
   createHttpsServer,
@@ -84,15 +85,22 @@ const jsonBody = (value: unknown): DemoResponse => ({
 });
 const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host);
 
-async function openStore(databaseUrl: string): Promise<ApiKeyStore> {
+/** How long a shutdown waits for requests in flight before cutting them. */
+export const SHUTDOWN_DRAIN_MS = 10_000;
+
+/** The key store, and with PostgreSQL the ended-session list every instance shares. */
+async function openStore(
+  databaseUrl: string,
+): Promise<{ store: ApiKeyStore; revocations?: SessionRevocationList }> {
   if (databaseUrl.startsWith('sqlite:')) {
     const { createSqliteApiKeyStore } = await import('@restguard/store-sqlite');
     const file = databaseUrl.slice('sqlite:'.length);
     mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    return createSqliteApiKeyStore({ path: file });
+    return { store: createSqliteApiKeyStore({ path: file }) };
   }
   const { createPostgresApiKeyStore } = await import('@restguard/store-postgres');
-  return createPostgresApiKeyStore({ connectionString: databaseUrl });
+  const store = createPostgresApiKeyStore({ connectionString: databaseUrl });
+  return { store, revocations: store.sessionRevocations() };
 }
 
 /** The ACME manager for TLS_ACME_*: account and certificates under the data folder (0700/0600). */
@@ -215,7 +223,7 @@ export async function startDemo(
   // Peppers are checked here, at start-up (a short secret is a configuration error). On Node.js the
   // hasher and the signature step are node:crypto by default (the same answers as Web Crypto).
   const hasher = createApiKeyHasher(config.apiKeyPepper ? { peppers: [config.apiKeyPepper] } : {});
-  const store = await openStore(config.databaseUrl);
+  const { store, revocations } = await openStore(config.databaseUrl);
   await store.migrate();
   const firstKeys: { label: string; key: string }[] = [];
   if ((await store.list({ includeRevoked: true })).length === 0) {
@@ -272,7 +280,8 @@ export async function startDemo(
             issuer,
             ...webClient,
             baseUrl,
-            secrets: [sessionSecret(config.dataDir)],
+            secrets: config.sessionSecrets ?? [sessionSecret(config.dataDir)],
+            ...(revocations ? { revocations } : {}),
             scopes: ['read', 'write'],
             resource: config.audience,
             fetch: fetchImpl,
@@ -357,12 +366,24 @@ export async function startDemo(
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      https.closeAllConnections?.();
-      http?.closeAllConnections?.();
-      await Promise.all([
-        new Promise((r) => https.close(r)),
-        http ? new Promise((r) => http!.close(r)) : undefined,
+      // Stop accepting and close idle connections; requests in flight finish (for at most
+      // SHUTDOWN_DRAIN_MS), then whatever is left is cut.
+      const servers = http ? [https, http] : [https];
+      const closed = Promise.all(servers.map((server) => new Promise((r) => server.close(r))));
+      for (const server of servers) server.closeIdleConnections?.();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const drained = await Promise.race([
+        closed.then(() => true),
+        new Promise<boolean>((r) => {
+          timer = setTimeout(() => r(false), SHUTDOWN_DRAIN_MS);
+        }),
       ]);
+      clearTimeout(timer);
+      if (!drained) {
+        for (const server of servers) server.closeAllConnections?.();
+        await closed;
+      }
+      // Then pending lastUsedAt writes are flushed and the store's pool and LISTEN client closed.
       acme?.close();
       await guard.close();
       await replayStore?.close();
@@ -394,6 +415,8 @@ function printBanner(c: BannerContext): void {
     `  key store: ${c.config.databaseUrl.startsWith('sqlite:') ? c.config.databaseUrl : 'postgres (DATABASE_URL)'}`,
     `  rate limits: ${c.config.redisUrl ? 'redis (REDIS_URL), shared by instances' : 'in memory'}`,
   ];
+  if (!c.config.databaseUrl.startsWith('sqlite:'))
+    lines.push('  sessions:  ended sessions shared through PostgreSQL (every instance refuses them at once)');
   if (c.acme)
     lines.push(
       `  certificate: ACME (${c.acme.challenge}) from ${c.acme.directoryUrl} for ${c.acme.domains.join(', ')}`,
@@ -427,7 +450,10 @@ function printBanner(c: BannerContext): void {
   } else {
     lines.push(
       '',
-      `API keys were printed at first start. Create more: pnpm restguard keys create --db ${c.config.databaseUrl} --name me --permissions read,write`,
+      `API keys were printed at first start. Create more: pnpm restguard keys create --db ${
+        // a postgres:// URL may hold a password: point at the variable instead of printing it
+        c.config.databaseUrl.startsWith('sqlite:') ? c.config.databaseUrl : '"$DATABASE_URL"'
+      } --name me --permissions read,write`,
       '',
       'Try it:',
     );
@@ -444,21 +470,29 @@ function printBanner(c: BannerContext): void {
 
 /**
  * Runs a demo as a program: starts it, exits with code 2 and one line on a configuration error, and
- * shuts down cleanly on SIGINT/SIGTERM.
+ * shuts down cleanly on SIGINT/SIGTERM (requests in flight finish, pending `lastUsedAt` writes are
+ * flushed, store connections closed, exit 0); a second signal exits at once with code 1.
  * @example
  * await runDemo({ name: 'hono', defaultPort: 8643, appDir, createListener });
  */
 export async function runDemo(framework: DemoFramework): Promise<void> {
   try {
     const demo = await startDemo(framework);
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.once(signal, () => {
-        demo.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      });
-    }
+    let stopping = false;
+    const stop = () => {
+      if (stopping) {
+        // A second signal: do not wait for the drain.
+        process.stderr.write('restguard demo: second signal, exiting now\n');
+        process.exit(1);
+      }
+      stopping = true;
+      process.stderr.write('restguard demo: shutting down, draining requests in flight\n');
+      demo.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, stop);
   } catch (err) {
     const message =
       err instanceof DemoConfigError ? err.message : `could not start: ${(err as Error).message}`;

@@ -54,6 +54,7 @@ describe('readDemoConfig (the demo contract)', () => {
     [{ AUTH_ISSUER: 'http://idp.example' }, /AUTH_ISSUER must be an https:\/\/ URL/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must start with sqlite: or postgres:\/\//],
     [{ RESTGUARD_API_KEY_PEPPER: 'no-colon' }, /RESTGUARD_API_KEY_PEPPER must be ID:SECRET/],
+    [{ SESSION_SECRETS: `${'a'.repeat(32)},short` }, /SESSION_SECRETS must be comma-separated secrets/],
     [{ TLS_ACME_DOMAINS: 'a.example.com' }, /TLS_ACME_DOMAINS needs TLS_ACME_DIRECTORY/],
     [{ TLS_ACME_DIRECTORY: 'http://ca.example/dir' }, /TLS_ACME_DIRECTORY must be an https:\/\/ URL/],
     [{ ...ACME, TLS_CERT_FILE: '/c.pem', TLS_KEY_FILE: '/k.pem' }, /exclude each other/],
@@ -65,6 +66,13 @@ describe('readDemoConfig (the demo contract)', () => {
   ])('refuses %o with one clear message', (env, message) => {
     expect(() => read(env)).toThrow(DemoConfigError);
     expect(() => read(env)).toThrow(message);
+  });
+
+  it('reads SESSION_SECRETS (the first seals, all open), so instances share sessions', () => {
+    const [one, two] = ['a'.repeat(32), 'b'.repeat(40)];
+    expect(read({ SESSION_SECRETS: ` ${one} , ${two} ` }).sessionSecrets).toEqual([one, two]);
+    expect(read({}).sessionSecrets).toBeUndefined();
+    expect(() => read({ SESSION_SECRETS: 'hunter2hunter2' })).toThrow(/^((?!hunter2).)*$/);
   });
 
   it('reads TLS_ACME_*: TLS-ALPN-01 by default, HTTP-01 when HTTP_PORT is set', () => {

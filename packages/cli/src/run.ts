@@ -7,6 +7,7 @@ import { CERTS_HELP, certsCommands, runCertsCommand } from './certs.js';
 import { checkSpec, runCheckCommand } from './check.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, errorCode, oneLine, UsageError } from './errors.js';
 import { type KeysCommand, runKeysCommand } from './keys.js';
+import { runSessionsEnd, sessionsEndSpec } from './sessions.js';
 import { keysCommands } from './specs.js';
 import { runTokenCommand, tokenSpec } from './token.js';
 import { VERSION } from './version.js';
@@ -41,6 +42,8 @@ Commands:
   certs list    [--all] [--json]
   certs revoke  ID [--json]
                 Client certificates (verified by the server) as principals with permissions.
+  sessions end  --sub SUBJECT [--for 8h] [--json]
+                Ends every browser session of a user on every instance sharing the database.
   token         --issuer URL --client-id ID [--scope read,write] [--resource URL] [--json]
                 A development access token (client credentials; secret in RESTGUARD_CLIENT_SECRET).
   check         --issuer URL [--jwks-uri URL] [--json]
@@ -49,7 +52,7 @@ Commands:
   help [COMMAND]  Show help (also: restguard keys create --help).
   --version     Print the version.
 
-Every keys and certs command takes --db URL: sqlite:PATH, postgres://… or postgresql://…
+Every keys, certs and sessions command takes --db URL: sqlite:PATH, postgres://… or postgresql://…
 (default: the DATABASE_URL environment variable).
 
 Environment:
@@ -132,6 +135,15 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     }
     return runCertsCommand(second as 'allow' | 'list' | 'revoke', parsedCerts, io);
   }
+  if (first === 'sessions') {
+    if (second !== 'end') throw new UsageError('sessions: unknown command (use end).');
+    const parsed = parseCommand(sessionsEndSpec, rest);
+    if (parsed.values.help) {
+      io.stdout(commandHelp(sessionsEndSpec));
+      return EXIT_OK;
+    }
+    return runSessionsEnd(parsed, io);
+  }
   if (first !== 'keys') {
     if (first.startsWith('-'))
       throw new UsageError(`unknown option ${safeWord(first)}; run \`restguard --help\`.`);
@@ -162,6 +174,8 @@ function help(io: CliIo, words: readonly string[]): number {
   if (group === undefined) io.stdout(MAIN_HELP);
   else if (group === 'token' && command === undefined) io.stdout(commandHelp(tokenSpec));
   else if (group === 'check' && command === undefined) io.stdout(commandHelp(checkSpec));
+  else if (group === 'sessions' && command === 'end' && !extra.length)
+    io.stdout(commandHelp(sessionsEndSpec));
   else if (group === 'keys' && command === undefined) io.stdout(KEYS_HELP);
   else if (group === 'certs' && command === undefined) io.stdout(CERTS_HELP);
   else if (

@@ -55,6 +55,7 @@ import { authorize, type ScopeRequirement } from './scope/evaluate.js';
 import type { SessionManager, SessionOptions } from './session/index.js';
 import { createSessionManager } from './session/index.js';
 import { SESSION_OPTION_KEYS, SESSION_PATH_KEYS } from './session/options.js';
+import { createDecisionTelemetry, type DecisionNote, instrumentStore } from './telemetry.js';
 import type { TlsPolicy, TlsPolicyOptions } from './tls/index.js';
 import { checkCertificateBinding, createTlsPolicy } from './tls/index.js';
 import type { TokenOptions, TokenVerifier } from './token/index.js';
@@ -201,6 +202,9 @@ export interface Guard {
   close(): Promise<void>;
 }
 
+/** The API-key store calls whose latency and failures are recorded (OpenTelemetry). */
+const STORE_CALLS = ['findByHash', 'findById', 'touch', 'rehash', 'revoke'] as const;
+
 /**
  * Builds a guard, checking every option now: invalid options throw {@link ConfigInvalidError} at
  * start-up, never per request.
@@ -222,8 +226,9 @@ export function createGuard(options: GuardOptions): Guard {
   const accept = { dpop: options.dpop !== undefined };
   const tokens: TokenVerifier | undefined = options.tokens ? createTokenVerifier(options.tokens) : undefined;
   const apiKeys: ApiKeyVerifier | undefined = options.apiKeys
-    ? createApiKeyVerifier(options.apiKeys)
+    ? createApiKeyVerifier({ ...options.apiKeys, store: instrumentStore(options.apiKeys.store, STORE_CALLS) })
     : undefined;
+  const telemetry = createDecisionTelemetry();
   // A session's scopes follow the token verifier's rules when there is one (the same token, the same scopes).
   const sessions: SessionManager | undefined = options.sessions
     ? createSessionManager(
@@ -385,67 +390,83 @@ export function createGuard(options: GuardOptions): Guard {
     Object.assign(headers, values);
   }
 
-  const guard: Guard = {
-    options,
-    async decide(request, requirement) {
-      let credential: Credential | null = null;
-      const headers: Record<string, string | string[]> = {};
-      try {
-        // TLS first: HSTS goes on every HTTPS answer (RFC 6797), malformed-request refusals included.
-        const secure = tls ? tls.secure(request) : true;
-        if (tls?.hsts && secure) headers['strict-transport-security'] = tls.hsts;
-        if (tls && !secure && queryCarriesCredential(request.url)) {
+  /** One decision; `note` tells the telemetry its outcome, credential kind and error code. */
+  async function decide(
+    request: AuthRequest,
+    requirement: ScopeRequirement | undefined,
+    note: DecisionNote,
+  ): Promise<Decision> {
+    let credential: Credential | null = null;
+    const headers: Record<string, string | string[]> = {};
+    try {
+      // TLS first: HSTS goes on every HTTPS answer (RFC 6797), malformed-request refusals included.
+      const secure = tls ? tls.secure(request) : true;
+      if (tls?.hsts && secure) headers['strict-transport-security'] = tls.hsts;
+      if (tls && !secure && queryCarriesCredential(request.url)) {
+        emit({
+          type: 'credential_exposed',
+          source: 'query',
+          method: request.method,
+          path: pathOf(request.url),
+        });
+        throw new HttpsRequiredError();
+      }
+      credential = extractCredential(request, maxLength, accept);
+      if (credential) {
+        note.credentialKind =
+          credential.source === 'x-api-key' || apiKeys?.isApiKey(credential.value) ? 'apiKey' : 'token';
+      }
+      if (tls && !secure) {
+        if (credential) {
+          const exposed = apiKeys?.isApiKey(credential.value)
+            ? await apiKeys.exposed(credential.value, tls.revokeExposedApiKeys)
+            : null;
           emit({
             type: 'credential_exposed',
-            source: 'query',
+            source: credential.source,
+            ...(exposed ? { apiKeyId: exposed.id, revoked: exposed.revoked } : {}),
             method: request.method,
             path: pathOf(request.url),
           });
           throw new HttpsRequiredError();
         }
-        credential = extractCredential(request, maxLength, accept);
-        if (tls && !secure) {
-          if (credential) {
-            const exposed = apiKeys?.isApiKey(credential.value)
-              ? await apiKeys.exposed(credential.value, tls.revokeExposedApiKeys)
-              : null;
-            emit({
-              type: 'credential_exposed',
-              source: credential.source,
-              ...(exposed ? { apiKeyId: exposed.id, revoked: exposed.revoked } : {}),
-              method: request.method,
-              path: pathOf(request.url),
-            });
-            throw new HttpsRequiredError();
-          }
-          return { allow: false, answer: tls.insecureAnswer(request) };
-        }
-        const principal = credential
-          ? await verify(credential, request)
-          : await withoutCredential(request, headers);
-        if (principal && options.onEvent) {
-          emit({
-            type: 'authenticated',
-            kind: principal.kind,
-            subject: principal.subject,
-            method: request.method,
-            path: pathOf(request.url),
-          });
-        }
-        if (principal && limits) await limit(principal, request, headers);
-        if (requirement !== undefined) authorize(principal, requirement);
-        if (credential?.scheme === 'dpop' && dpop) {
-          // RFC 9449 §8.2: a fresh nonce may go out on any answer; the client uses it next time.
-          const nonce = await dpop.nonce();
-          if (nonce) headers['dpop-nonce'] = nonce;
-        }
-        return { allow: true, principal, headers };
-      } catch (err) {
-        const answer = refuse(err, request, credential);
-        Object.assign(answer.headers, headers);
-        return { allow: false, answer };
+        note.errorCode = 'ERR_HTTPS_REQUIRED';
+        return { allow: false, answer: tls.insecureAnswer(request) };
       }
-    },
+      const principal = credential
+        ? await verify(credential, request)
+        : await withoutCredential(request, headers);
+      if (principal && options.onEvent) {
+        emit({
+          type: 'authenticated',
+          kind: principal.kind,
+          subject: principal.subject,
+          method: request.method,
+          path: pathOf(request.url),
+        });
+      }
+      if (principal) note.credentialKind = principal.kind;
+      if (principal && limits) await limit(principal, request, headers);
+      if (requirement !== undefined) authorize(principal, requirement);
+      if (credential?.scheme === 'dpop' && dpop) {
+        // RFC 9449 §8.2: a fresh nonce may go out on any answer; the client uses it next time.
+        const nonce = await dpop.nonce();
+        if (nonce) headers['dpop-nonce'] = nonce;
+      }
+      note.outcome = 'allow';
+      return { allow: true, principal, headers };
+    } catch (err) {
+      note.errorCode = isRestguardError(err) ? err.code : 'ERR_INTERNAL';
+      const answer = refuse(err, request, credential);
+      Object.assign(answer.headers, headers);
+      return { allow: false, answer };
+    }
+  }
+
+  const guard: Guard = {
+    options,
+    decide: (request, requirement) =>
+      telemetry.record(request.method, pathOf(request.url), (note) => decide(request, requirement, note)),
     async authenticate(request) {
       const credential = extractCredential(request, maxLength, accept);
       return credential ? verify(credential, request) : withoutCredential(request);

@@ -3,4 +3,5 @@
 export * from './client-certificates.js';
 export * from './migrations.js';
 export * from './replay-store.js';
+export type { PostgresSessionRevocationList } from './sessions.js';
 export * from './store.js';

@@ -1,8 +1,9 @@
 /**
- * A reconnecting `LISTEN restguard_api_keys` connection, kept apart from the pool. Notifications for
- * this store's schema are pushed to the store's subscribers at once (well inside the 1 s contract).
- * When the connection drops it reconnects with backoff (0.1 s doubling to 5 s), and after every
- * successful `LISTEN` it emits a `reset`, because notifications sent while it was away are lost.
+ * Reconnecting `LISTEN` connections, kept apart from the pool: `restguard_api_keys` for key changes and
+ * `restguard_sessions` for ended sessions. Notifications for this store's schema are pushed to the
+ * subscribers at once (well inside the 1 s contract). When the connection drops it reconnects with
+ * backoff (0.1 s doubling to 5 s), and after every successful `LISTEN` it reports a (re)connection,
+ * because notifications sent while it was away are lost.
  */
 import type { ApiKeyStoreChange } from '@restguard/core';
 import pg from 'pg';
@@ -13,16 +14,29 @@ export interface ChangeListener {
   stop(): Promise<void>;
 }
 
+/** What {@link startNotificationListener} listens to and whom it tells. */
+export interface NotificationListenerOptions {
+  connectionString: string;
+  schema: string;
+  channel: string;
+  /** The connection's `application_name` (cut to 63 characters). */
+  applicationName: string;
+  /** A notification of this schema (its JSON payload). */
+  onPayload(payload: Record<string, unknown>): void;
+  /** After each successful `LISTEN` (first connection and every reconnection). */
+  onConnected(): void;
+  /** When the connection is lost (notifications may be missed until the next `onConnected`). */
+  onDisconnected?(): void;
+}
+
 /**
- * Starts listening; `emit` receives this schema's changes and a `reset` after each (re)connection.
+ * Listens on one channel with reconnection; payloads of other schemas are ignored.
  * @example
- * const listener = startChangeListener(url, 'restguard', (change) => console.log(change.id));
+ * const listener = startNotificationListener({ connectionString, schema: 'restguard',
+ *   channel: 'restguard_sessions', applicationName: 'restguard sessions', onPayload: console.log, onConnected: () => resync() });
  */
-export function startChangeListener(
-  connectionString: string,
-  schema: string,
-  emit: (change: ApiKeyStoreChange) => void,
-): ChangeListener {
+export function startNotificationListener(options: NotificationListenerOptions): ChangeListener {
+  const { connectionString, schema, channel } = options;
   let stopped = false;
   let client: pg.Client | undefined;
   let delay = 100;
@@ -30,6 +44,7 @@ export function startChangeListener(
 
   const retry = () => {
     if (stopped || timer) return;
+    options.onDisconnected?.();
     timer = setTimeout(() => {
       timer = undefined;
       void connect();
@@ -42,7 +57,7 @@ export function startChangeListener(
       connectionString,
       keepAlive: true,
       connectionTimeoutMillis: 5000,
-      application_name: `restguard listener ${schema}`.slice(0, 63),
+      application_name: options.applicationName.slice(0, 63),
     });
     client = next;
     next.on('error', () => {
@@ -53,24 +68,23 @@ export function startChangeListener(
       if (client === next) retry();
     });
     next.on('notification', (message) => {
-      if (message.channel !== POSTGRES_CHANNEL || !message.payload) return;
+      if (message.channel !== channel || !message.payload) return;
       try {
-        const payload = JSON.parse(message.payload) as { schema?: string; id?: string; hash?: string };
-        if (payload.schema !== schema || typeof payload.id !== 'string') return;
-        emit({ id: payload.id, ...(typeof payload.hash === 'string' ? { hash: payload.hash } : {}) });
+        const payload = JSON.parse(message.payload) as Record<string, unknown>;
+        if (payload.schema === schema) options.onPayload(payload);
       } catch {
         // not ours
       }
     });
     try {
       await next.connect();
-      await next.query(`LISTEN ${POSTGRES_CHANNEL}`);
+      await next.query(`LISTEN ${channel}`);
       if (stopped) {
         await next.end();
         return;
       }
       delay = 100;
-      emit({ id: '*', reset: true });
+      options.onConnected();
     } catch {
       if (client === next) {
         client = undefined;
@@ -89,4 +103,28 @@ export function startChangeListener(
       await current?.end().catch(() => {});
     },
   };
+}
+
+/**
+ * Starts listening for key changes; `emit` receives this schema's changes and a `reset` after each
+ * (re)connection.
+ * @example
+ * const listener = startChangeListener(url, 'restguard', (change) => console.log(change.id));
+ */
+export function startChangeListener(
+  connectionString: string,
+  schema: string,
+  emit: (change: ApiKeyStoreChange) => void,
+): ChangeListener {
+  return startNotificationListener({
+    connectionString,
+    schema,
+    channel: POSTGRES_CHANNEL,
+    applicationName: `restguard listener ${schema}`,
+    onPayload(payload) {
+      if (typeof payload.id !== 'string') return;
+      emit({ id: payload.id, ...(typeof payload.hash === 'string' ? { hash: payload.hash } : {}) });
+    },
+    onConnected: () => emit({ id: '*', reset: true }),
+  });
 }

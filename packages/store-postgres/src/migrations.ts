@@ -4,12 +4,16 @@
  * instances starting together migrate one after the other and the later ones find nothing to do.
  * Version 2 adds a trigger that sends `NOTIFY restguard_api_keys` on every insert, revocation, expiry
  * change, re-hash or deletion, whoever makes it (another instance, the CLI, a manual `UPDATE`).
+ * Version 3 adds ended browser sessions (OIDC Back-Channel Logout 1.0 §2.7), pushed on
+ * `NOTIFY restguard_sessions` so every instance refuses them at once.
  * Version 6 adds the DPoP replay cache (`dpop_replay`, see replay-store.ts).
  */
 import type pg from 'pg';
 
 /** The NOTIFY channel; payloads are JSON `{ "schema", "id", "hash" }`. */
 export const POSTGRES_CHANNEL = 'restguard_api_keys';
+/** The NOTIFY channel for ended sessions; payloads are JSON `{ "schema", "kind", "value", "at", "until" }`. */
+export const POSTGRES_SESSION_CHANNEL = 'restguard_sessions';
 /** First key of the advisory lock (`'RGK1'`); the second is `hashtext(schema)`. */
 const LOCK_CLASS = 0x52474b31;
 
@@ -73,6 +77,27 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     version: 4,
     name: 'per-key rate limit',
     sql: (s) => `ALTER TABLE ${s}.api_keys ADD COLUMN rate_limit text;`,
+  },
+  {
+    version: 3,
+    name: 'ended sessions',
+    sql: (s) => `
+      CREATE TABLE ${s}.session_revocations (
+        kind text NOT NULL CHECK (kind IN ('id', 'sid', 'sub')),
+        value text NOT NULL,
+        revoked_at bigint NOT NULL,
+        until bigint NOT NULL,
+        PRIMARY KEY (kind, value)
+      );
+      CREATE INDEX session_revocations_until ON ${s}.session_revocations (until);
+      CREATE FUNCTION ${s}.notify_session_revocation() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('${POSTGRES_SESSION_CHANNEL}', json_build_object('schema', TG_TABLE_SCHEMA,
+          'kind', NEW.kind, 'value', NEW.value, 'at', NEW.revoked_at, 'until', NEW.until)::text);
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER session_revocations_changed AFTER INSERT OR UPDATE ON ${s}.session_revocations
+        FOR EACH ROW EXECUTE FUNCTION ${s}.notify_session_revocation();`,
   },
   {
     version: 5,

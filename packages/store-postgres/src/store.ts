@@ -16,6 +16,7 @@ import pg from 'pg';
 import { type ChangeListener, startChangeListener } from './listener.js';
 import { migratePostgres, POSTGRES_CHANNEL, quoteIdentifier, SCHEMA_PATTERN } from './migrations.js';
 import { type ApiKeyRow, fromRow, insertParams, insertSql } from './rows.js';
+import { createSessionTable, type PostgresSessionRevocationList } from './sessions.js';
 
 /** Options for {@link createPostgresApiKeyStore}. */
 export interface PostgresApiKeyStoreOptions {
@@ -36,6 +37,16 @@ export interface PostgresApiKeyStoreOptions {
 /** The PostgreSQL store: an {@link ApiKeyStore} that also tells its schema. */
 export interface PostgresApiKeyStore extends ApiKeyStore {
   readonly schema: string;
+  /**
+   * Ended browser sessions shared by every instance on this database (the same pool; closed with the
+   * store): pass it as the session manager's `revocations`. Another instance's logout is pushed by
+   * LISTEN/NOTIFY and applies at once; while the push is down each check queries, and an unreachable
+   * database makes checks reject (503), never pass.
+   * @example
+   * const store = createPostgresApiKeyStore({ connectionString: process.env.DATABASE_URL! });
+   * const guard = createGuard({ apiKeys: { store }, sessions: { ...options, revocations: store.sessionRevocations() } });
+   */
+  sessionRevocations(): PostgresSessionRevocationList;
 }
 
 function fail(err: unknown): never {
@@ -81,6 +92,7 @@ export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): 
   });
   const listeners = new Set<(change: ApiKeyStoreChange) => void>();
   let listener: ChangeListener | undefined;
+  let sessions: PostgresSessionRevocationList | undefined;
   let ready: Promise<void> | undefined;
   let closed = false;
 
@@ -224,6 +236,18 @@ export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): 
         );
         if (row) emit({ id, hash: row.hash });
       }),
+    sessionRevocations() {
+      sessions ??= createSessionTable({
+        pool,
+        connectionString,
+        schema,
+        s,
+        run,
+        clock: Date.now,
+        capacity: 100_000,
+      });
+      return sessions;
+    },
     subscribe(fn) {
       listeners.add(fn);
       if (!listener && !closed) listener = startChangeListener(connectionString, schema, emit);
@@ -241,6 +265,7 @@ export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): 
       listeners.clear();
       await listener?.stop();
       listener = undefined;
+      await sessions?.close();
       await pool.end().catch(() => {});
     },
   };

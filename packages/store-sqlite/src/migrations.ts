@@ -3,6 +3,8 @@
  * `restguard_schema_migrations`; all pending ones run in one `BEGIN IMMEDIATE` transaction, which
  * takes SQLite's write lock, so concurrent processes migrating the same file wait for each other and
  * then find nothing left to do. Tables are prefixed `restguard_` so they can share an app's database.
+ * Version 3 adds ended browser sessions (OIDC Back-Channel Logout 1.0 §2.7), shared by the processes
+ * of one host.
  */
 import type Database from 'better-sqlite3';
 
@@ -69,6 +71,19 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
     version: 4,
     name: 'per-key rate limit',
     sql: `ALTER TABLE restguard_api_keys ADD COLUMN rate_limit TEXT;`,
+  },
+  {
+    version: 3,
+    name: 'ended sessions',
+    sql: `
+      CREATE TABLE restguard_session_revocations (
+        kind TEXT NOT NULL CHECK (kind IN ('id', 'sid', 'sub')),
+        value TEXT NOT NULL,
+        revoked_at INTEGER NOT NULL,
+        until INTEGER NOT NULL,
+        PRIMARY KEY (kind, value)
+      ) STRICT;
+      CREATE INDEX restguard_session_revocations_until ON restguard_session_revocations (until);`,
   },
   {
     version: 5,

@@ -9,6 +9,7 @@ import {
   type ApiKeyStore,
   type ApiKeyStoreChange,
   isRestguardError,
+  type SessionRevocationList,
   UnavailableError,
 } from '@restguard/core';
 import Database from 'better-sqlite3';
@@ -35,6 +36,15 @@ export interface SqliteApiKeyStoreOptions {
 export interface SqliteApiKeyStore extends ApiKeyStore {
   /** The file in use. */
   readonly path: string;
+  /**
+   * Ended browser sessions, shared by every process using this file (each check is one index probe,
+   * so another process's logout applies at once): pass it as the session manager's `revocations`.
+   * Entries are deleted once past their `until`; a database that cannot be read rejects (503).
+   * @example
+   * const store = createSqliteApiKeyStore({ path: 'sqlite:data/keys.db' });
+   * const guard = createGuard({ apiKeys: { store }, sessions: { ...options, revocations: store.sessionRevocations() } });
+   */
+  sessionRevocations(): SessionRevocationList;
 }
 
 function fail(err: unknown): never {
@@ -140,8 +150,45 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
   const byId = (d: Database.Database, id: string) =>
     statement(d, 'SELECT * FROM restguard_api_keys WHERE id = ?').get(id) as ApiKeyRow | undefined;
 
+  let lastPurge = 0;
+  const sessions: SessionRevocationList = {
+    revoke: (entry) =>
+      run((d) => {
+        const { id, sid, sub, at, until } = entry;
+        const [kind, value] = id ? ['id', id] : sid ? ['sid', sid] : ['sub', sub!];
+        statement(
+          d,
+          `INSERT INTO restguard_session_revocations (kind, value, revoked_at, until) VALUES (?, ?, ?, ?)
+           ON CONFLICT (kind, value) DO UPDATE SET revoked_at = max(revoked_at, excluded.revoked_at),
+             until = max(until, excluded.until)`,
+        ).run(kind, value, at, until);
+        const now = Math.floor(Date.now() / 1000);
+        if (now - lastPurge > 60) {
+          lastPurge = now;
+          statement(d, 'DELETE FROM restguard_session_revocations WHERE until <= ?').run(now);
+        }
+      }),
+    isRevoked: (session) =>
+      run(
+        (d) =>
+          statement(
+            d,
+            `SELECT 1 FROM restguard_session_revocations WHERE until > @now AND (
+               (kind = 'id' AND value = @id) OR (kind = 'sid' AND value = @sid)
+               OR (kind = 'sub' AND value = @sub AND revoked_at >= @createdAt)) LIMIT 1`,
+          ).get({
+            now: Math.floor(Date.now() / 1000),
+            id: session.id,
+            sid: session.sid ?? null,
+            sub: session.sub,
+            createdAt: session.createdAt,
+          }) !== undefined,
+      ),
+  };
+
   return {
     path,
+    sessionRevocations: () => sessions,
     migrate: () =>
       run((d) => {
         migrateWithWal(d);

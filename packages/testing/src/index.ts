@@ -4,5 +4,5 @@ export { createTestIssuer, type TestIssuer, type TestIssuerOptions } from './iss
 export { generateTestKey, TEST_ALGORITHMS, type TestAlgorithm, type TestKey } from './keys.js';
 export { type BadTokens, encodeJws, type MintClaims, type MintOptions } from './mint.js';
 export { type RawAnswer, type RawRequestOptions, sendRaw } from './raw-request.js';
-export type { EndpointMode, RequestCounts, TestEndpoint } from './server.js';
+export { type EndpointMode, HUGE_BODY_BYTES, type RequestCounts, type TestEndpoint } from './server.js';
 export { createCaFetch, type FetchLike, generateTestTls, type TestTlsMaterial } from './tls.js';

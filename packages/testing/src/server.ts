@@ -12,9 +12,33 @@ export type TestEndpoint = 'discovery' | 'jwks' | 'introspection';
 
 /**
  * How an endpoint behaves: `ok`; `refuse` (the connection is destroyed without an answer); `500`;
- * `hang` (never answers, until `close()`); `garbage` (200 with a body that is not JSON).
+ * `hang` (never answers, until `close()`); `garbage` (200 with a body that is not JSON); `huge` (200
+ * with a 50 MiB JSON-looking body, streamed as fast as the client reads it).
  */
-export type EndpointMode = 'ok' | 'refuse' | '500' | 'hang' | 'garbage';
+export type EndpointMode = 'ok' | 'refuse' | '500' | 'hang' | 'garbage' | 'huge';
+
+/** The size of a `huge` answer. */
+export const HUGE_BODY_BYTES = 50 * 1024 * 1024;
+
+/** Streams `{"keys":[` and spaces up to {@link HUGE_BODY_BYTES}, stopping when the client goes away. */
+function streamHuge(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(HUGE_BODY_BYTES) });
+  const chunk = Buffer.alloc(1024 * 1024, 0x20);
+  let sent = 0;
+  const pump = () => {
+    while (sent < HUGE_BODY_BYTES && !res.destroyed) {
+      const piece =
+        sent === 0 ? Buffer.concat([Buffer.from('{"keys":['), chunk]).subarray(0, chunk.length) : chunk;
+      sent += piece.length;
+      if (!res.write(piece)) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    if (!res.destroyed) res.end();
+  };
+  pump();
+}
 
 /** Requests received per endpoint (counted even when an outage switch is on). */
 export interface RequestCounts {
@@ -130,6 +154,10 @@ export function createHandler(state: ServerState): (req: IncomingMessage, res: S
       }
       if (mode === '500') {
         json(res, 500, { error: 'server_error' });
+        return;
+      }
+      if (mode === 'huge') {
+        streamHuge(res);
         return;
       }
       if (mode === 'garbage') {

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestIssuer, type TestIssuer } from '../src/index.js';
+import { createTestIssuer, HUGE_BODY_BYTES, type TestIssuer } from '../src/index.js';
 
 describe('createTestIssuer over HTTPS with a path', () => {
   let issuer: TestIssuer;
@@ -132,10 +132,14 @@ describe('createTestIssuer over plain HTTP', () => {
     await expect(fetch(issuer.jwksUri)).rejects.toThrow();
     issuer.setMode('hang', 'jwks');
     await expect(fetch(issuer.jwksUri, { signal: AbortSignal.timeout(200) })).rejects.toThrow();
+    issuer.setMode('huge', 'jwks');
+    const huge = await fetch(issuer.jwksUri);
+    expect(huge.headers.get('content-length')).toBe(String(HUGE_BODY_BYTES));
+    expect((await huge.arrayBuffer()).byteLength).toBe(HUGE_BODY_BYTES);
     issuer.setMode('ok');
     expect((await fetch(issuer.jwksUri)).status).toBe(200);
     expect((await fetch(issuer.openidConfigurationUrl)).status).toBe(200);
-    expect(issuer.requests.jwks).toBe(5);
+    expect(issuer.requests.jwks).toBe(6);
   });
 
   it('mints bad tokens that a correct verifier refuses', async () => {

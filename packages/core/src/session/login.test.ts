@@ -2,6 +2,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Jar, login, managerFor, req, startLogin } from './__fixtures__/harness.js';
 import { startTestProvider, type TestProvider } from './__fixtures__/provider.js';
+import { createMemoryRevocationList } from './revocation.js';
 
 let provider: TestProvider;
 beforeAll(async () => {
@@ -121,6 +122,19 @@ describe('login', () => {
     const replay = jar.clone();
     expect((await manager.handle(req('GET', callback, jar)))!.status).toBe(303);
     const answer = (await manager.handle(req('GET', callback, replay, { accept: 'application/json' })))!;
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body).detail).toMatch(/already used/);
+  });
+
+  it('refuses a callback replayed on another instance sharing the revocation list', async () => {
+    const shared = createMemoryRevocationList();
+    const { manager } = managerFor(provider, { revocations: shared });
+    const { manager: other } = managerFor(provider, { revocations: shared });
+    const jar = new Jar();
+    const callback = await startLogin(manager, provider, jar);
+    const replay = jar.clone();
+    expect((await manager.handle(req('GET', callback, jar)))!.status).toBe(303);
+    const answer = (await other.handle(req('GET', callback, replay, { accept: 'application/json' })))!;
     expect(answer.status).toBe(400);
     expect(JSON.parse(answer.body).detail).toMatch(/already used/);
   });

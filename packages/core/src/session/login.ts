@@ -13,7 +13,7 @@ import { classifyProviderError, type ProviderClient } from './oidc.js';
 import type { ResolvedSessionOptions } from './options.js';
 import { problemPage, redirectAnswer } from './pages.js';
 import { safeReturnTo } from './return-to.js';
-import type { ExpiringSet } from './revocation.js';
+import type { ExpiringSet, RevocableSession, SessionRevocationList } from './revocation.js';
 import type { Sealer } from './seal.js';
 import { type SessionData, sessionScopes, writeSession } from './state.js';
 
@@ -25,7 +25,19 @@ export interface FlowContext {
   transactionSealer: Sealer;
   /** States already completed (or attempted), until their transaction expires. */
   usedStates: ExpiringSet;
+  /**
+   * The shared list of ended sessions: used states are written there too (as the id `state:…`), so a
+   * callback replayed on another instance sharing the list is refused as well.
+   */
+  revocations: SessionRevocationList;
 }
+
+/** A used login state, as the revocation list sees it (an id that no real session has). */
+const usedState = (state: string): RevocableSession => ({
+  id: `state:${state}`,
+  sub: '',
+  createdAt: Number.MAX_SAFE_INTEGER,
+});
 
 const now = (ctx: FlowContext) => Math.floor(ctx.options.clock() / 1000);
 
@@ -114,9 +126,10 @@ export async function completeLogin(ctx: FlowContext, request: AuthRequest): Pro
   ) {
     return fail('No sign-in is in progress in this browser, or it has expired. Please sign in again.');
   }
-  if (ctx.usedStates.has(state, now(ctx)))
+  if (ctx.usedStates.has(state, now(ctx)) || (await ctx.revocations.isRevoked(usedState(state))))
     return fail('This sign-in response was already used. Please sign in again.');
   ctx.usedStates.add(state, exp, now(ctx));
+  await ctx.revocations.revoke({ id: usedState(state).id, at: now(ctx), until: exp });
   const currentUrl = new URL(options.redirectUri);
   currentUrl.search = new URL(request.url, options.origin).search;
   let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;

@@ -7,6 +7,7 @@ import { type HttpAnswer, problemAnswer, toChallenge } from '../errors.js';
 import { pathOf } from '../events.js';
 import { readinessError } from '../fault.js';
 import type { AuthRequest } from '../request.js';
+import { instrumentStore, recordRefresh } from '../telemetry.js';
 import { parseCookies, readChunkedCookie } from './cookies.js';
 import { checkCsrf } from './csrf.js';
 import type { SessionManager } from './index.js';
@@ -55,7 +56,10 @@ export function createSessionManager(
     transactionSealer: createSealer(options.secrets, 'transaction', options.clock),
     usedStates: new ExpiringSet(100_000),
     revocations: guardRevocationList(
-      options.revocations ?? createMemoryRevocationList(100_000, options.clock),
+      instrumentStore(options.revocations ?? createMemoryRevocationList(100_000, options.clock), [
+        'revoke',
+        'isRevoked',
+      ]),
     ),
     seenLogoutTokens: new ExpiringSet(100_000),
   };
@@ -92,8 +96,18 @@ export function createSessionManager(
       if (refresher.due(data)) {
         if (data.refreshToken) {
           try {
-            const result = await refresher.refresh(data);
-            if (!result.ok) return ended();
+            const result = await refresher.refresh(data).catch((err: unknown) => {
+              recordRefresh('unavailable');
+              throw err;
+            });
+            recordRefresh(result.ok ? 'ok' : 'refused');
+            if (!result.ok) {
+              // Refused by the provider: ended on every instance sharing the list (best effort).
+              await ctx.revocations
+                .revoke({ id: data.id, at: now(), until: data.createdAt + options.absoluteTimeoutSeconds })
+                .catch(() => undefined);
+              return ended();
+            }
             data = result.data;
             changed = true;
           } catch (err) {

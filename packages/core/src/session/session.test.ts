@@ -3,6 +3,7 @@ import { isRestguardError } from '../errors.js';
 import { createGuard } from '../guard.js';
 import { Jar, login, managerFor, OLD_SECRET, ORIGIN, req, SECRET } from './__fixtures__/harness.js';
 import { startTestProvider, type TestProvider } from './__fixtures__/provider.js';
+import { createMemoryRevocationList } from './revocation.js';
 
 let provider: TestProvider;
 beforeAll(async () => {
@@ -149,12 +150,26 @@ describe('sealed session', () => {
     provider.behaviour.expiresIn = 300;
   });
   it('answers 503 when a shared revocation list is unreachable, never a pass', async () => {
-    const down = async () => {
-      throw new Error('connection refused');
+    const list = createMemoryRevocationList();
+    let up = true;
+    const reach = () => {
+      if (!up) throw new Error('connection refused');
     };
-    const { manager } = managerFor(provider, { revocations: { revoke: down, isRevoked: down } });
+    const { manager } = managerFor(provider, {
+      revocations: {
+        revoke: async (entry) => {
+          reach();
+          await list.revoke(entry);
+        },
+        isRevoked: async (session) => {
+          reach();
+          return list.isRevoked(session);
+        },
+      },
+    });
     const jar = new Jar();
     await login(manager, provider, jar);
+    up = false;
     const err = await rejection(manager.authenticate(req('GET', '/', jar)));
     expect(isRestguardError(err) && err.code).toBe('ERR_UNAVAILABLE');
   });
@@ -212,6 +227,21 @@ describe('refresh', () => {
     const result = (await manager.authenticate(req('GET', '/', jar)))!;
     expect(result.principal).toBeNull();
     expect(result.setCookies[0]).toMatch(/^__Host-restguard-session=; Path=\/; Max-Age=0;/);
+  });
+
+  it('writes a session whose refresh was refused to the shared list, so other instances refuse it too', async () => {
+    const shared = createMemoryRevocationList();
+    const { manager, clock } = managerFor(provider, { revocations: shared });
+    const { manager: other, clock: otherClock } = managerFor(provider, { revocations: shared });
+    const jar = new Jar();
+    await login(manager, provider, jar);
+    provider.behaviour.refuseRefresh = true;
+    clock.now += 290_000;
+    expect((await manager.authenticate(req('GET', '/', jar)))!.principal).toBeNull();
+    // The other instance's clock is before the access token's expiry: without the shared list it
+    // would accept the cookie as it is.
+    otherClock.now = clock.now - 290_000;
+    expect((await other.authenticate(req('GET', '/', jar)))!.principal).toBeNull();
   });
 
   it('guard: an ended session is a 401 that clears the cookie', async () => {

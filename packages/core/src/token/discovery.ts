@@ -5,6 +5,7 @@
  * Discovery §4.3). Failures are 503 and retried after the backoff; a success is kept.
  */
 import { fault, faultOf } from '../fault.js';
+import { recordFetch } from '../telemetry.js';
 import { SingleFlight } from './backoff.js';
 import { type FetchJsonOptions, fetchJson } from './fetch-json.js';
 
@@ -56,7 +57,7 @@ export function createDiscovery(
     let mismatch: unknown;
     for (const url of discoveryUrls(issuer)) {
       try {
-        const document = await fetchJson(url, fetching);
+        const document = await recordFetch('discovery', () => fetchJson(url, fetching));
         if (document.issuer !== issuer) {
           const actual =
             typeof document.issuer === 'string' ? document.issuer : JSON.stringify(document.issuer);

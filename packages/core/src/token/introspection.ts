@@ -5,6 +5,7 @@
  * Any failure to get an answer is infrastructure: 503, never a pass.
  */
 import * as oidc from 'openid-client';
+import { recordFetch } from '../telemetry.js';
 import type { SingleFlight } from './backoff.js';
 import { unavailable } from './backoff.js';
 import { checkAudience, checkTimes, invalid } from './claims.js';
@@ -63,10 +64,9 @@ export function createIntrospector(options: IntrospectorOptions): Introspector {
     const config = await configure();
     let answer: Record<string, unknown>;
     try {
-      answer = (await oidc.tokenIntrospection(config, token, { token_type_hint: 'access_token' })) as Record<
-        string,
-        unknown
-      >;
+      answer = (await recordFetch('introspection', () =>
+        oidc.tokenIntrospection(config, token, { token_type_hint: 'access_token' }),
+      )) as Record<string, unknown>;
     } catch (cause) {
       throw unavailable(settings.failureBackoffMs, cause);
     }

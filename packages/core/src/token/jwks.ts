@@ -5,6 +5,7 @@
  * failed fetch is retried after a shorter backoff (≤ 15 s). Old keys are refreshed in the background.
  */
 import { fault } from '../fault.js';
+import { recordFetch } from '../telemetry.js';
 import { SingleFlight } from './backoff.js';
 import { type FetchJsonOptions, fetchJson } from './fetch-json.js';
 import { KeySet } from './keys.js';
@@ -61,7 +62,7 @@ export function remoteKeySource(options: RemoteKeySourceOptions): KeySource {
   const flight = new SingleFlight<void>(
     async () => {
       const uri = await options.uri();
-      const document = await fetchJson(uri, options.fetching);
+      const document = await recordFetch('jwks', () => fetchJson(uri, options.fetching));
       if (!Array.isArray(document.keys)) {
         throw fault('json_shape', uri, { message: `${uri} did not answer a JWK Set (no "keys" array).` });
       }

@@ -1,0 +1,66 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isRestguardError, type RevocableSession } from '@restguard/core';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSqliteApiKeyStore } from '../src/index.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'restguard-sqlite-sessions-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+const now = () => Math.floor(Date.now() / 1000);
+const session = (over: Partial<RevocableSession> = {}): RevocableSession => ({
+  id: `s-${Math.random().toString(36).slice(2)}`,
+  sid: `op-${Math.random().toString(36).slice(2)}`,
+  sub: 'alice',
+  createdAt: now() - 10,
+  ...over,
+});
+
+describe('SQLite session revocation list', () => {
+  it('is shared by every store on the same file, by id, sid and sub', async () => {
+    const path = join(dir, 'keys.db');
+    const a = createSqliteApiKeyStore({ path });
+    const b = createSqliteApiKeyStore({ path });
+    const [one, two, other] = [session(), session(), session({ sub: 'carol' })];
+    expect(await b.sessionRevocations().isRevoked(one)).toBe(false);
+    await a.sessionRevocations().revoke({ id: one.id, at: now(), until: now() + 60 });
+    await a.sessionRevocations().revoke({ sid: two.sid!, at: now(), until: now() + 60 });
+    expect(await b.sessionRevocations().isRevoked(one)).toBe(true);
+    expect(await b.sessionRevocations().isRevoked({ ...two, id: 'fresh' })).toBe(true);
+    expect(await b.sessionRevocations().isRevoked(other)).toBe(false);
+    await a.sessionRevocations().revoke({ sub: 'carol', at: now(), until: now() + 60 });
+    expect(await b.sessionRevocations().isRevoked(other)).toBe(true);
+    expect(await b.sessionRevocations().isRevoked({ ...other, createdAt: now() + 5 })).toBe(false);
+    await a.close();
+    await b.close();
+  });
+
+  it('forgets and deletes entries past their until', async () => {
+    const path = join(dir, 'keys.db');
+    const store = createSqliteApiKeyStore({ path });
+    const old = session();
+    await store.sessionRevocations().revoke({ id: old.id, at: now() - 100, until: now() - 1 });
+    expect(await store.sessionRevocations().isRevoked(old)).toBe(false);
+    await store.sessionRevocations().revoke({ id: 'purge', at: now(), until: now() + 60 });
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare('SELECT value FROM restguard_session_revocations').pluck().all()).toEqual(['purge']);
+    db.close();
+    await store.close();
+  });
+
+  it('rejects with ERR_UNAVAILABLE, never a pass, when the database cannot be opened', async () => {
+    const store = createSqliteApiKeyStore({ path: join(dir, 'missing', 'keys.db') });
+    const error = await store
+      .sessionRevocations()
+      .isRevoked(session())
+      .catch((err: unknown) => err);
+    expect(isRestguardError(error) && error.code).toBe('ERR_UNAVAILABLE');
+    await store.close();
+  });
+});
