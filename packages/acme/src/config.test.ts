@@ -18,7 +18,18 @@ describe('resolveAcmeOptions', () => {
       retryMinMs: 60_000,
       retryMaxMs: 3_600_000,
       domains: ['api.example.com'],
+      ariPoll: { minMs: 60_000, maxMs: 86_400_000, onErrorMs: 21_600_000 },
     });
+  });
+
+  it('turns ARI off with ari: false and checks its intervals', () => {
+    expect(resolveAcmeOptions({ ...base, ari: false }).ariPoll).toBe(false);
+    expect(resolveAcmeOptions({ ...base, ari: { pollMinMs: 100, pollMaxMs: 50 } }).ariPoll).toEqual({
+      minMs: 100,
+      maxMs: 100,
+      onErrorMs: 21_600_000,
+    });
+    expect(() => resolveAcmeOptions({ ...base, ari: { pollOnErrorMs: -1 } })).toThrow(/ari.pollOnErrorMs/);
   });
 
   it.each([

@@ -39,6 +39,14 @@ export interface AcmeOptions {
   readonly warnBeforeMs?: number;
   /** Polling interval while the CA validates and issues, in ms. Default 1000. */
   readonly pollIntervalMs?: number;
+  /**
+   * ACME Renewal Information (RFC 9773), used when the directory advertises `renewalInfo`; `false`
+   * turns it off. `Retry-After` is clamped to `pollMinMs`–`pollMaxMs` (default 1 minute – 1 day);
+   * after a failed or `Retry-After`-less answer the next poll is after `pollOnErrorMs` (default 6 hours).
+   */
+  readonly ari?:
+    | false
+    | { readonly pollMinMs?: number; readonly pollMaxMs?: number; readonly pollOnErrorMs?: number };
   /** Receives every event (log them; restguard never writes to the console). */
   readonly onEvent?: (event: AcmeEvent) => void;
 }
@@ -84,6 +92,8 @@ export interface ResolvedAcmeOptions extends AcmeOptions {
   readonly retryMaxMs: number;
   readonly warnBeforeMs: number;
   readonly pollIntervalMs: number;
+  /** `false` when ARI is off. */
+  readonly ariPoll: false | { readonly minMs: number; readonly maxMs: number; readonly onErrorMs: number };
 }
 
 const fraction = (value: number | undefined, fallback: number, name: string): number => {
@@ -139,6 +149,15 @@ export function resolveAcmeOptions(options: AcmeOptions): ResolvedAcmeOptions {
   }
   const retryMinMs = positive(options.retry?.minMs, 60_000, 'retry.minMs');
   const retryMaxMs = Math.max(retryMinMs, positive(options.retry?.maxMs, 3_600_000, 'retry.maxMs'));
+  let ariPoll: ResolvedAcmeOptions['ariPoll'] = false;
+  if (options.ari !== false) {
+    const minMs = positive(options.ari?.pollMinMs, 60_000, 'ari.pollMinMs');
+    ariPoll = {
+      minMs,
+      maxMs: Math.max(minMs, positive(options.ari?.pollMaxMs, 86_400_000, 'ari.pollMaxMs')),
+      onErrorMs: positive(options.ari?.pollOnErrorMs, 6 * 3_600_000, 'ari.pollOnErrorMs'),
+    };
+  }
   return {
     ...options,
     domains,
@@ -149,5 +168,6 @@ export function resolveAcmeOptions(options: AcmeOptions): ResolvedAcmeOptions {
     retryMaxMs,
     warnBeforeMs: positive(options.warnBeforeMs, 14 * 86_400_000, 'warnBeforeMs'),
     pollIntervalMs: positive(options.pollIntervalMs, 1000, 'pollIntervalMs'),
+    ariPoll,
   };
 }

@@ -15,7 +15,26 @@ export type AcmeEvent =
       readonly domains: readonly string[];
     }
   | { readonly type: 'placeholder_installed'; readonly domains: readonly string[] }
-  | { readonly type: 'renewal_scheduled'; readonly at: Date }
+  | {
+      readonly type: 'renewal_scheduled';
+      readonly at: Date;
+      /**
+       * `ari`: a random time inside the CA's suggested window (RFC 9773); `lifetime`: the configured
+       * point of the lifetime (no ARI at the CA, or its renewal information could not be used).
+       */
+      readonly source: 'ari' | 'lifetime';
+      /** With `ari`: the CA's suggested window. */
+      readonly window?: { readonly start: Date; readonly end: Date };
+      /** With `ari`, when the CA gave one: a page explaining the window (show it to the operator). */
+      readonly explanationURL?: string;
+    }
+  | {
+      /** The CA advertises ARI but its renewal information could not be fetched or used. */
+      readonly type: 'renewal_info_failed';
+      readonly message: string;
+      /** The next renewal-information request. */
+      readonly retryInMs: number;
+    }
   | {
       readonly type: 'order_failed';
       readonly message: string;

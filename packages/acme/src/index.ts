@@ -6,6 +6,8 @@
 //   storage.ts       account key and certificate storage (directory, 0700/0600)
 //   tls-alpn.ts, client-hello.ts   TLS-ALPN-01 (RFC 8737) on the HTTPS port
 //   transport.ts     how acme-client reaches the CA (trusted roots, retries)
+//   ari.ts           renewal information (RFC 9773): certificate identifier, window, Retry-After
+export * from './ari.js';
 export * from './client-hello.js';
 export * from './config.js';
 export * from './events.js';

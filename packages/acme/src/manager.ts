@@ -2,7 +2,9 @@
  * The ACME manager (RFC 8555): creates or reuses an account, orders a certificate for the
  * configured names, answers the challenge (HTTP-01 §8.3 on the plain-HTTP listener, TLS-ALPN-01
  * RFC 8737 on the HTTPS port), installs the certificate through the HTTPS server's hot-reload path
- * (`reloadCertificates`: new connections get it, open ones keep theirs) and renews it before expiry.
+ * (`reloadCertificates`: new connections get it, open ones keep theirs) and renews it before expiry:
+ * inside the CA's suggested window when the directory offers renewal information (RFC 9773 §4.2,
+ * with `replaces` in the renewal's newOrder, §5), else at the configured point of the lifetime.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import type { RequestListener } from 'node:http';
@@ -10,6 +12,7 @@ import path from 'node:path';
 import { ConfigInvalidError } from '@restguard/core';
 import { createDevCa, issueCertificate, type ManagedHttpsServer, type TlsFiles } from '@restguard/core/node';
 import * as acme from 'acme-client';
+import { ariCertificateId, ariRenewalTime, fetchRenewalInfo } from './ari.js';
 import { type AcmeOptions, type ResolvedAcmeOptions, resolveAcmeOptions } from './config.js';
 import { type AcmeEvent, renewalTime, retryDelay } from './events.js';
 import { httpChallengeListener } from './http-challenge.js';
@@ -87,6 +90,11 @@ export function createAcmeManager(options: AcmeOptions): AcmeManager {
   let current: ReturnType<typeof facts> | undefined;
   let renewalAt: Date | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let pollTimer: NodeJS.Timeout | undefined;
+  /** The time chosen inside the CA's window for the current certificate (kept while it stays inside). */
+  let ariChoice: { serialNumber: string; at: Date } | undefined;
+  /** The CA refused `replaces` for this certificate once: order without it (e.g. alreadyReplaced). */
+  let replacesRefusedFor: string | undefined;
   let failures = 0;
   let inFlight: Promise<boolean> | undefined;
   let closed = false;
@@ -122,16 +130,134 @@ export function createAcmeManager(options: AcmeOptions): AcmeManager {
     );
     timer.unref();
   };
-  const schedule = () => {
+  const renewAt = (at: Date) => {
+    renewalAt = at;
+    // While an order is failing, its backoff decides the next attempt (RFC 9773 §4.2).
+    if (failures === 0) wait(Math.max(0, at.getTime() - Date.now()), () => void renewNow());
+  };
+  const scheduleLifetime = () => {
     if (!current) return;
-    renewalAt = renewalTime(
+    const at = renewalTime(
       current.notBefore,
       current.notAfter,
       config.renewAtFraction,
       config.renewJitterFraction,
     );
-    emit({ type: 'renewal_scheduled', at: renewalAt });
-    wait(Math.max(0, renewalAt.getTime() - Date.now()), () => void renewNow());
+    renewAt(at);
+    emit({ type: 'renewal_scheduled', at, source: 'lifetime' });
+  };
+
+  /** The directory object, read once it answered; its URLs' origins get the directory's transport. */
+  let directoryRead: Promise<Record<string, unknown>> | undefined;
+  let directoryBody: Record<string, unknown> | undefined;
+  const readDirectory = (): Promise<Record<string, unknown>> => {
+    directoryRead ??= (async () => {
+      const response = await acme.axios.get(config.directoryUrl, { timeout: 10_000 });
+      const body = response.data as Record<string, unknown>;
+      if (typeof body !== 'object' || body === null) throw new Error('the directory is not a JSON object');
+      for (const value of Object.values(body)) {
+        if (typeof value !== 'string' || !/^https?:\/\//.test(value)) continue;
+        try {
+          manageDirectory(value, config.directoryCa);
+        } catch {
+          // not a URL: nothing to manage
+        }
+      }
+      directoryBody = body;
+      return body;
+    })();
+    directoryRead.catch(() => {
+      directoryRead = undefined;
+    });
+    return directoryRead;
+  };
+  const renewalInfoUrl = async (): Promise<string | undefined> => {
+    if (!config.ariPoll) return undefined;
+    const url = (await readDirectory()).renewalInfo;
+    return typeof url === 'string' ? url : undefined;
+  };
+
+  /**
+   * RFC 9773 §4.2–4.3: fetches the renewal information of `cert` (the one served), renews at a
+   * random time inside the suggested window and polls again after `Retry-After`. Without ARI at the
+   * CA, the lifetime rule; when the request fails, the lifetime rule (or the time already chosen
+   * in an earlier window) and another poll after `pollOnErrorMs`.
+   */
+  const pollRenewalInfo = async (cert: ReturnType<typeof facts>): Promise<void> => {
+    const poll = config.ariPoll;
+    const stillCurrent = () => !closed && current === cert;
+    const again = (ms: number) => {
+      clearTimeout(pollTimer);
+      if (!stillCurrent()) return;
+      pollTimer = setTimeout(() => void pollRenewalInfo(cert), Math.min(ms, MAX_TIMER_MS));
+      pollTimer.unref();
+    };
+    let url: string | undefined;
+    let id: string | undefined;
+    try {
+      url = await renewalInfoUrl();
+      if (url) id = ariCertificateId(cert.cert);
+    } catch (error) {
+      if (!stillCurrent()) return;
+      if (!ariChoice) scheduleLifetime();
+      if (poll) {
+        emit({ type: 'renewal_info_failed', message: messageOf(error), retryInMs: poll.onErrorMs });
+        again(poll.onErrorMs);
+      }
+      return;
+    }
+    if (!stillCurrent()) return;
+    if (!url || !id || !poll) {
+      scheduleLifetime();
+      return;
+    }
+    // Never after expiry (RFC 9773 §4.3): the renewal is due anyway.
+    if (cert.notAfter.getTime() <= Date.now()) {
+      scheduleLifetime();
+      return;
+    }
+    try {
+      const info = await fetchRenewalInfo(url, id);
+      if (!stillCurrent()) return;
+      const window = info.suggestedWindow;
+      const kept =
+        ariChoice?.serialNumber === cert.serialNumber &&
+        ariChoice.at >= window.start &&
+        ariChoice.at <= window.end;
+      const at = kept ? ariChoice!.at : ariRenewalTime(window);
+      ariChoice = { serialNumber: cert.serialNumber, at };
+      renewAt(at);
+      emit({
+        type: 'renewal_scheduled',
+        at,
+        source: 'ari',
+        window,
+        ...(info.explanationURL ? { explanationURL: info.explanationURL } : {}),
+      });
+      again(
+        info.retryAfterMs === undefined
+          ? poll.onErrorMs
+          : Math.min(poll.maxMs, Math.max(poll.minMs, info.retryAfterMs)),
+      );
+    } catch (error) {
+      if (!stillCurrent()) return;
+      if (ariChoice?.serialNumber !== cert.serialNumber) scheduleLifetime();
+      emit({
+        type: 'renewal_info_failed',
+        message: `Renewal information for ${id}: ${messageOf(error)}`,
+        retryInMs: poll.onErrorMs,
+      });
+      again(poll.onErrorMs);
+    }
+  };
+  const schedule = () => {
+    if (!current) return;
+    clearTimeout(pollTimer);
+    if (!config.ariPoll || (directoryBody && typeof directoryBody.renewalInfo !== 'string')) {
+      scheduleLifetime();
+      return;
+    }
+    void pollRenewalInfo(current);
   };
 
   const accountKey = async (): Promise<string> => {
@@ -151,8 +277,30 @@ export function createAcmeManager(options: AcmeOptions): AcmeManager {
       backoffAttempts: 30,
     });
 
+  /** RFC 9773 §5: the ARI identifier of the certificate this order replaces, when the CA offers ARI. */
+  const replacesId = async (): Promise<string | undefined> => {
+    if (!current || replacesRefusedFor === current.serialNumber) return undefined;
+    try {
+      return (await renewalInfoUrl()) ? ariCertificateId(current.cert) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
   const order = async (): Promise<StoredCertificate> => {
+    await readDirectory();
     const acmeClient = await client();
+    const replaces = await replacesId();
+    if (replaces) {
+      // acme-client's auto() builds the newOrder payload itself; its createOrder sends what it gets.
+      const createOrder = acmeClient.createOrder.bind(acmeClient);
+      const replacing = current!.serialNumber;
+      acmeClient.createOrder = (data) =>
+        createOrder({ ...data, replaces } as typeof data).catch((error: unknown) => {
+          // e.g. alreadyReplaced (HTTP 409): the next attempt orders without `replaces`.
+          replacesRefusedFor = replacing;
+          throw error;
+        });
+    }
     const [keyPem, csr] = await acme.crypto.createCsr(
       { commonName: config.domains[0]!, altNames: [...config.domains] },
       await acme.crypto.createPrivateEcdsaKey('P-256'),
@@ -211,6 +359,7 @@ export function createAcmeManager(options: AcmeOptions): AcmeManager {
       await server?.reloadCertificates();
       current = next;
       failures = 0;
+      ariChoice = undefined;
       emit({
         type: 'certificate_installed',
         source,
@@ -326,6 +475,7 @@ export function createAcmeManager(options: AcmeOptions): AcmeManager {
         return;
       }
       try {
+        await readDirectory();
         await new acme.Client({
           directoryUrl: config.directoryUrl,
           accountKey: await accountKey(),
@@ -346,6 +496,7 @@ export function createAcmeManager(options: AcmeOptions): AcmeManager {
     close() {
       closed = true;
       clearTimeout(timer);
+      clearTimeout(pollTimer);
       unwatch?.();
       unwatch = undefined;
       responder?.detach();

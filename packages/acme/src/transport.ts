@@ -16,7 +16,9 @@ let installed = false;
  */
 export function manageDirectory(directoryUrl: string, ca?: string): void {
   const origin = new URL(directoryUrl).origin;
-  managed.set(origin, ca === undefined ? managed.get(origin) : new Agent({ ca, keepAlive: false }));
+  // A PEM string given to `ca` whole trusts only its first certificate: pass the bundle's certificates one by one.
+  const bundle = ca?.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? ca;
+  managed.set(origin, ca === undefined ? managed.get(origin) : new Agent({ ca: bundle, keepAlive: false }));
   if (installed) return;
   installed = true;
   acme.axios.interceptors.request.use((config) => {

@@ -19,6 +19,9 @@ import {
 import { createGuard, type Guard, type GuardOptions } from './guard.js';
 import type { ScopeRequirement } from './scope/evaluate.js';
 
+// The adapters refuse unknown keys in their own options with the same checker as createGuard.
+export { optionKeys, refuseUnknownOptions } from './options-check.js';
+
 const REQUIREMENT = Symbol.for('restguard.requirement');
 
 /**

@@ -6,11 +6,13 @@
 
 import type { ApiKeyOptions, ApiKeyVerifier } from './api-key/index.js';
 import { createApiKeyVerifier } from './api-key/index.js';
+import { API_KEY_CACHE_OPTION_KEYS, API_KEY_OPTION_KEYS } from './api-key/verifier.js';
 import {
   type ClientCertificateOptions,
   type ClientCertificateVerifier,
   createClientCertificateVerifier,
 } from './client-certificate/index.js';
+import { CLIENT_CERTIFICATE_OPTION_KEYS } from './client-certificate/verifier.js';
 import {
   type Credential,
   DEFAULT_MAX_CREDENTIAL_LENGTH,
@@ -39,7 +41,7 @@ import {
 } from './metadata/index.js';
 import type { ProtectedResourceOptions } from './metadata/serve.js';
 import { createRouteRegistry, type RouteRegistry } from './openapi/registry.js';
-import { refuseUnknownOptions } from './options-check.js';
+import { optionKeys, refuseUnknownNestedOptions, refuseUnknownOptions } from './options-check.js';
 import type { Principal } from './principal.js';
 import {
   checkRateLimitOptions,
@@ -52,6 +54,7 @@ import { type AuthRequest, firstHeader } from './request.js';
 import { authorize, type ScopeRequirement } from './scope/evaluate.js';
 import type { SessionManager, SessionOptions } from './session/index.js';
 import { createSessionManager } from './session/index.js';
+import { SESSION_OPTION_KEYS, SESSION_PATH_KEYS } from './session/options.js';
 import { createDecisionTelemetry, type DecisionNote, instrumentStore } from './telemetry.js';
 import type { TlsPolicy, TlsPolicyOptions } from './tls/index.js';
 import { checkCertificateBinding, createTlsPolicy } from './tls/index.js';
@@ -105,22 +108,46 @@ export interface GuardOptions extends ChallengeOptions {
   protectedResource?: ProtectedResourceOptions;
 }
 
-/** Every key of {@link GuardOptions}: anything else is refused at start-up (a typo is never ignored). */
-const GUARD_OPTION_KEYS: readonly (keyof GuardOptions)[] = [
-  'tokens',
-  'apiKeys',
-  'sessions',
-  'clientCertificates',
-  'tls',
-  'optional',
-  'maxCredentialLength',
-  'rateLimit',
-  'onEvent',
-  'realm',
-  'resourceMetadataUrl',
-  'dpop',
-  'protectedResource',
-];
+/**
+ * Every key of {@link GuardOptions}: anything else is refused at start-up (a typo is never ignored).
+ * `dpopAlgorithms` and `scheme` come from {@link ChallengeOptions} but are the guard's own (from
+ * `dpop` and the request), never options.
+ */
+const GUARD_OPTION_KEYS = optionKeys<Omit<GuardOptions, 'dpopAlgorithms' | 'scheme'>>({
+  tokens: true,
+  apiKeys: true,
+  sessions: true,
+  clientCertificates: true,
+  tls: true,
+  optional: true,
+  maxCredentialLength: true,
+  rateLimit: true,
+  onEvent: true,
+  realm: true,
+  resourceMetadataUrl: true,
+  dpop: true,
+  protectedResource: true,
+});
+
+/**
+ * Refuses an unknown key in `createGuard`'s options and in the options objects nested in them, each
+ * named by its path (`apiKeys.cache`, `sessions.paths`, …). `tokens`, `tls`, `rateLimit`, `dpop` and
+ * `protectedResource` are checked (the same way) where they are validated, so their own entry points
+ * (`resolveDpopOptions`, `createTlsPolicy`, …) refuse unknown keys too.
+ */
+function refuseUnknownGuardOptions(options: GuardOptions): void {
+  refuseUnknownOptions(options, GUARD_OPTION_KEYS, 'createGuard');
+  const { apiKeys, sessions } = options;
+  refuseUnknownNestedOptions(apiKeys, API_KEY_OPTION_KEYS, 'apiKeys');
+  refuseUnknownNestedOptions(apiKeys?.cache, API_KEY_CACHE_OPTION_KEYS, 'apiKeys.cache');
+  refuseUnknownNestedOptions(sessions, SESSION_OPTION_KEYS, 'sessions');
+  refuseUnknownNestedOptions(sessions?.paths, SESSION_PATH_KEYS, 'sessions.paths');
+  refuseUnknownNestedOptions(
+    options.clientCertificates,
+    CLIENT_CERTIFICATE_OPTION_KEYS,
+    'clientCertificates',
+  );
+}
 
 /** A guard's answer to one request. */
 export type Decision =
@@ -189,7 +216,7 @@ export function createGuard(options: GuardOptions): Guard {
   if (typeof options !== 'object' || options === null) {
     throw new ConfigInvalidError('createGuard needs an options object.');
   }
-  refuseUnknownOptions(options, GUARD_OPTION_KEYS, 'createGuard');
+  refuseUnknownGuardOptions(options);
   if (!options.tokens && !options.apiKeys && !options.sessions && !options.clientCertificates) {
     throw new ConfigInvalidError(
       'createGuard needs at least one of tokens, apiKeys, sessions or clientCertificates.',

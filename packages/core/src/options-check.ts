@@ -18,6 +18,9 @@ function distance(a: string, b: string): number {
   return row[b.length]!;
 }
 
+/** Lower case and singular (`maxEntries` → `maxentry`), so a singular/plural mix-up is close. */
+const singular = (word: string): string => word.toLowerCase().replace(/ies$/, 'y').replace(/s$/, '');
+
 /** The known option closest to an unknown one, when there is a plausible one. */
 function suggestion(key: string, known: readonly string[]): string | undefined {
   const lower = key.toLowerCase();
@@ -26,7 +29,7 @@ function suggestion(key: string, known: readonly string[]): string | undefined {
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of known) {
     const other = candidate.toLowerCase();
-    const d = distance(lower, other);
+    const d = Math.min(distance(lower, other), distance(singular(key), singular(candidate)));
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;
@@ -37,6 +40,31 @@ function suggestion(key: string, known: readonly string[]): string | undefined {
     }
   }
   return bestDistance <= 2 ? best : undefined;
+}
+
+/**
+ * The keys of an options type, written as a record with one `true` per key: the compiler fails when
+ * the type gains a key the record lacks (a missing property) or the record names one the type does
+ * not have (an excess property), so a new option cannot be forgotten by the unknown-key check.
+ * @example
+ * const HSTS_OPTION_KEYS = optionKeys<HstsOptions>({ maxAgeSeconds: true, includeSubDomains: true, preload: true });
+ */
+export function optionKeys<T extends object>(
+  keys: { readonly [K in keyof Required<T>]: true },
+): readonly string[] {
+  return Object.freeze(Object.keys(keys));
+}
+
+/**
+ * Like {@link refuseUnknownOptions} for an option that may be left out or is not an object (its own
+ * check says what is wrong with it): checks the keys only when `value` is a plain object.
+ * @example
+ * refuseUnknownNestedOptions(options.cache, TOKEN_CACHE_OPTION_KEYS, 'tokens.cache');
+ */
+export function refuseUnknownNestedOptions(value: unknown, known: readonly string[], where: string): void {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    refuseUnknownOptions(value, known, where);
+  }
 }
 
 /**

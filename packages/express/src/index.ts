@@ -18,8 +18,10 @@ import {
   markRequirement,
   type OpenApiDocument,
   type OpenApiDocumentOptions,
+  optionKeys,
   type Principal,
   readBodyText,
+  refuseUnknownOptions,
   requirementOf,
   resolveGuard,
   routeRequirement,
@@ -78,6 +80,9 @@ export interface RestguardExpressOptions {
   readonly connectionInfo?: ConnectionInfoReader;
 }
 
+/** Every key of {@link RestguardExpressOptions}; anything else is refused at start-up. */
+const EXPRESS_OPTION_KEYS = optionKeys<RestguardExpressOptions>({ connectionInfo: true });
+
 function toAuthRequest(req: Request, connectionInfo: ConnectionInfoReader = nodeConnectionInfo): AuthRequest {
   const connection = connectionInfo(req.socket);
   return {
@@ -118,6 +123,7 @@ export function restguard(
   options: GuardOptions | Guard,
   adapterOptions: RestguardExpressOptions = {},
 ): RestguardHandler {
+  refuseUnknownOptions(adapterOptions, EXPRESS_OPTION_KEYS, 'restguard (Express options)');
   const guard = resolveGuard(options);
   async function authenticate(req: Request, res: Response): Promise<boolean> {
     const request = toAuthRequest(req, adapterOptions.connectionInfo);
@@ -236,6 +242,9 @@ export interface ErrorHandlerOptions {
   onServerError?: (err: unknown, req: Request) => void;
 }
 
+/** Every key of {@link ErrorHandlerOptions}; anything else is refused at start-up. */
+const ERROR_HANDLER_OPTION_KEYS = optionKeys<ErrorHandlerOptions>({ onServerError: true });
+
 /**
  * Express error middleware (mount it last): answers every error as problem+json with no stack and no
  * message: restguard errors with their challenge, Express's own errors (body parser 400/413/415,
@@ -247,6 +256,7 @@ export interface ErrorHandlerOptions {
  * app.use(restguardErrorHandler({ onServerError: (err) => logger.error({ err }) }));
  */
 export function restguardErrorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHandler {
+  refuseUnknownOptions(options, ERROR_HANDLER_OPTION_KEYS, 'restguardErrorHandler');
   const onServerError = options.onServerError ?? ((err: unknown) => console.error(err));
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);

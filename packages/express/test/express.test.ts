@@ -201,6 +201,18 @@ describe('restguard() and requireScopes() options', () => {
     }
   });
 
+  it('refuses unknown keys in its own options, in the error handler options and nested in the guard options', () => {
+    expect(() => restguard(options(), { connectioninfo: () => ({}) } as never)).toThrow(
+      /^restguard \(Express options\): unknown option "connectioninfo" \(did you mean "connectionInfo"\?\)/,
+    );
+    expect(() => restguardErrorHandler({ onServerErrors: () => {} } as never)).toThrow(
+      /^restguardErrorHandler: unknown option "onServerErrors" \(did you mean "onServerError"\?\)/,
+    );
+    expect(() => restguard(options({ apiKeys: { store, prefixs: ['rg_live'] } as never }))).toThrow(
+      /^apiKeys: unknown option "prefixs"/,
+    );
+  });
+
   it('rejects a malformed requirement at start-up', () => {
     expect(() => requireScopes('write' as never)).toThrow(/scope requirement/);
     expect(() => requireScopes(['read write'])).toThrow(/scope requirement/);

@@ -168,6 +168,17 @@ describe('the plugin', () => {
 });
 
 describe('registration options', () => {
+  it('refuses an unknown key nested in the guard options when the plugin is registered', async () => {
+    const app = Fastify();
+    try {
+      await expect(
+        app.register(restguard, options({ tls: { trustedProxy: ['10.0.0.1'] } as never })).ready(),
+      ).rejects.toThrow(/^tls: unknown option "trustedProxy" \(did you mean "trustedProxies"\?\)/);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('rejects a malformed requirement when the route is declared', async () => {
     const app = Fastify();
     await app.register(restguard, options());

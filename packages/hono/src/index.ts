@@ -21,8 +21,10 @@ import {
   markRequirement,
   type OpenApiDocument,
   type OpenApiDocumentOptions,
+  optionKeys,
   type Principal,
   readBodyText,
+  refuseUnknownOptions,
   requirementOf,
   resolveGuard,
   routeRequirement,
@@ -81,6 +83,9 @@ export interface RestguardHonoOptions {
    */
   readonly connectionInfo?: (socket: never) => ConnectionInfo;
 }
+
+/** Every key of {@link RestguardHonoOptions}; anything else is refused at start-up. */
+const HONO_OPTION_KEYS = optionKeys<RestguardHonoOptions>({ connectionInfo: true });
 
 interface NodeIncoming {
   method?: string;
@@ -178,6 +183,7 @@ export function restguard(
   options: GuardOptions | Guard,
   adapterOptions: RestguardHonoOptions = {},
 ): RestguardMiddleware {
+  refuseUnknownOptions(adapterOptions, HONO_OPTION_KEYS, 'restguard (Hono options)');
   const guard = resolveGuard(options);
   const middleware = createMiddleware<RestguardEnv>(async (c, next) => {
     const request = toAuthRequest(c, adapterOptions);
@@ -295,6 +301,9 @@ export interface OnErrorOptions {
   onServerError?: (err: unknown, c: Context) => void;
 }
 
+/** Every key of {@link OnErrorOptions}; anything else is refused at start-up. */
+const ON_ERROR_OPTION_KEYS = optionKeys<OnErrorOptions>({ onServerError: true });
+
 /**
  * An `app.onError` handler: restguard's refusals go out as thrown; every other error becomes
  * problem+json with no stack and no message (an `HTTPException`'s 4xx status is kept, anything else
@@ -303,6 +312,7 @@ export interface OnErrorOptions {
  * app.onError(onError());
  */
 export function onError(options: OnErrorOptions = {}): ErrorHandler {
+  refuseUnknownOptions(options, ON_ERROR_OPTION_KEYS, 'onError');
   const onServerError = options.onServerError ?? ((err: unknown) => console.error(err));
   return (err, c) => {
     if (err instanceof HTTPException && err.res) return err.getResponse();

@@ -194,6 +194,18 @@ describe('restguard() options', () => {
     expect(() => requireScopes('write' as never)).toThrow(/scope requirement/);
   });
 
+  it('refuses unknown keys in its own options, in onError options and nested in the guard options', () => {
+    expect(() => restguard(options(), { connectioninfo: () => ({}) } as never)).toThrow(
+      /^restguard \(Hono options\): unknown option "connectioninfo" \(did you mean "connectionInfo"\?\)/,
+    );
+    expect(() => onError({ onServerErrors: () => {} } as never)).toThrow(
+      /^onError: unknown option "onServerErrors" \(did you mean "onServerError"\?\)/,
+    );
+    expect(() => restguard(options({ apiKeys: { store, prefixs: ['rg_live'] } as never }))).toThrow(
+      /^apiKeys: unknown option "prefixs"/,
+    );
+  });
+
   it('emits events without the credential', () => {
     expect(events.some((event) => event.type === 'credential_exposed')).toBe(true);
     expect(JSON.stringify(events)).not.toContain(readKey);

@@ -6,6 +6,7 @@
  * written behind in batches.
  */
 import { ApiKeyInvalidError, ConfigInvalidError, UnavailableError } from '../errors.js';
+import { optionKeys } from '../options-check.js';
 import { freezePrincipal, type Principal } from '../principal.js';
 import { retainedSize } from '../retained-size.js';
 import { createLruCache } from './cache.js';
@@ -72,6 +73,28 @@ export interface ApiKeyOptions {
   /** The clock, for tests. Default `() => new Date()`. */
   now?: () => Date;
 }
+
+/** Every key of {@link ApiKeyOptions}; anything else is refused at start-up. */
+export const API_KEY_OPTION_KEYS = optionKeys<ApiKeyOptions>({
+  store: true,
+  prefixes: true,
+  prefix: true,
+  peppers: true,
+  hasher: true,
+  acceptedSchemes: true,
+  cache: true,
+  lastUsedFlushSeconds: true,
+  now: true,
+});
+
+/** Every key of {@link ApiKeyCacheOptions}; anything else is refused at start-up. */
+export const API_KEY_CACHE_OPTION_KEYS = optionKeys<ApiKeyCacheOptions>({
+  maxEntries: true,
+  maxBytes: true,
+  ttlSeconds: true,
+  negativeMaxEntries: true,
+  negativeTtlSeconds: true,
+});
 
 /** The schemes lookups try: `accepted` checked against the hasher's, in the hasher's order. */
 function acceptedSchemesOf(hasher: ApiKeyHasher, accepted: readonly string[] | undefined): readonly string[] {

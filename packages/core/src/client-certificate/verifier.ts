@@ -6,6 +6,7 @@
  * certificate chain and the client's key: only certificates the server verified reach here.
  */
 import { TokenInvalidError, UnavailableError } from '../errors.js';
+import { optionKeys } from '../options-check.js';
 import { freezePrincipal, type Principal } from '../principal.js';
 import { certificateThumbprint } from '../tls/binding.js';
 import { readCertificateNames } from './der.js';
@@ -16,6 +17,9 @@ export interface ClientCertificateOptions {
   /** Where the allowed certificates and their permissions live. */
   store: ClientCertificateStore;
 }
+
+/** Every key of {@link ClientCertificateOptions}; anything else is refused at start-up. */
+export const CLIENT_CERTIFICATE_OPTION_KEYS = optionKeys<ClientCertificateOptions>({ store: true });
 
 /** Checks client certificates against a store. */
 export interface ClientCertificateVerifier {

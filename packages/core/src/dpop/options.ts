@@ -2,6 +2,7 @@
  * Options of DPoP (RFC 9449) at the resource server, checked at start-up.
  */
 import { ConfigInvalidError } from '../errors.js';
+import { optionKeys, refuseUnknownNestedOptions } from '../options-check.js';
 import { type JwsAlgorithm, SUPPORTED_ALGORITHMS } from '../token/options.js';
 import type { ReplayStore } from './replay-store.js';
 
@@ -46,6 +47,24 @@ export interface DpopOptions {
   readonly clock?: () => number;
 }
 
+/** Every key of {@link DpopOptions}; anything else is refused at start-up. */
+const DPOP_OPTION_KEYS = optionKeys<DpopOptions>({
+  replayStore: true,
+  algorithms: true,
+  policy: true,
+  maxAgeSeconds: true,
+  clockSkewSeconds: true,
+  nonce: true,
+  origin: true,
+  clock: true,
+});
+
+/** Every key of {@link DpopOptions.nonce}; anything else is refused at start-up. */
+const DPOP_NONCE_OPTION_KEYS = optionKeys<NonNullable<DpopOptions['nonce']>>({
+  secret: true,
+  rotateSeconds: true,
+});
+
 /** DPoP options with every default filled in. */
 export interface ResolvedDpopOptions {
   readonly algorithms: readonly JwsAlgorithm[];
@@ -61,17 +80,6 @@ export interface ResolvedDpopOptions {
 export const DEFAULT_DPOP_ALGORITHMS: readonly JwsAlgorithm[] = SUPPORTED_ALGORITHMS.filter(
   (alg) => alg !== 'Ed25519',
 ).sort((a, b) => (a.startsWith('ES') ? 0 : 1) - (b.startsWith('ES') ? 0 : 1));
-
-const KNOWN = new Set([
-  'replayStore',
-  'algorithms',
-  'policy',
-  'maxAgeSeconds',
-  'clockSkewSeconds',
-  'nonce',
-  'origin',
-  'clock',
-]);
 
 function checkPolicy(value: unknown, where: string): DpopPolicy {
   if (value !== 'allowed' && value !== 'required') {
@@ -92,9 +100,8 @@ function seconds(value: number | undefined, fallback: number, name: string): num
  * const resolved = resolveDpopOptions({ policy: 'required' });
  */
 export function resolveDpopOptions(options: DpopOptions): ResolvedDpopOptions {
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new ConfigInvalidError(`dpop: unknown option "${key}".`);
-  }
+  refuseUnknownNestedOptions(options, DPOP_OPTION_KEYS, 'dpop');
+  refuseUnknownNestedOptions(options?.nonce, DPOP_NONCE_OPTION_KEYS, 'dpop.nonce');
   const algorithms = options.algorithms ?? DEFAULT_DPOP_ALGORITHMS;
   if (algorithms.length === 0) throw new ConfigInvalidError('dpop.algorithms must not be empty.');
   for (const alg of algorithms) {

@@ -5,6 +5,7 @@
  * The builder is pure: plain values in, the JSON document out.
  */
 import { ConfigInvalidError } from '../errors.js';
+import { optionKeys, refuseUnknownNestedOptions } from '../options-check.js';
 
 /** The RFC 9728 §3 well-known URI suffix. */
 export const PROTECTED_RESOURCE_WELL_KNOWN = '/.well-known/oauth-protected-resource';
@@ -38,6 +39,23 @@ export interface ProtectedResourceMetadataInput {
   /** Terms of service URL (`resource_tos_uri`). */
   readonly resourceTosUri?: string;
 }
+
+/** Every key of {@link ProtectedResourceMetadataInput}; anything else is refused at start-up. */
+const PROTECTED_RESOURCE_OPTION_KEYS = optionKeys<ProtectedResourceMetadataInput>({
+  resource: true,
+  authorizationServers: true,
+  scopesSupported: true,
+  bearerMethodsSupported: true,
+  jwksUri: true,
+  resourceSigningAlgValuesSupported: true,
+  dpopSigningAlgValuesSupported: true,
+  dpopBoundAccessTokensRequired: true,
+  tlsClientCertificateBoundAccessTokens: true,
+  resourceName: true,
+  resourceDocumentation: true,
+  resourcePolicyUri: true,
+  resourceTosUri: true,
+});
 
 /** The RFC 9728 §2 document. */
 export interface ProtectedResourceMetadata {
@@ -86,6 +104,7 @@ function resourceUrl(resource: string): URL {
 export function buildProtectedResourceMetadata(
   input: ProtectedResourceMetadataInput,
 ): ProtectedResourceMetadata {
+  refuseUnknownNestedOptions(input, PROTECTED_RESOURCE_OPTION_KEYS, 'protectedResource');
   resourceUrl(input.resource);
   const document: Record<string, unknown> = { resource: input.resource };
   const set = (name: keyof ProtectedResourceMetadata, value: unknown) => {

@@ -8,6 +8,7 @@
  * reaches the store.
  */
 import { ConfigInvalidError } from '../errors.js';
+import { optionKeys, refuseUnknownNestedOptions } from '../options-check.js';
 import type { Principal } from '../principal.js';
 import { parseRate, type RateLimit, toRateLimit } from './rate.js';
 
@@ -50,6 +51,17 @@ export interface RateLimitOptions {
   readonly onStoreError?: 'allow' | 'deny';
 }
 
+/** Every key of {@link RateLimitOptions}; anything else is refused at start-up. */
+const RATE_LIMIT_OPTION_KEYS = optionKeys<RateLimitOptions>({
+  backend: true,
+  default: true,
+  by: true,
+  onStoreError: true,
+});
+
+/** Every key of a {@link RateLimit} given as an object; anything else is refused at start-up. */
+const RATE_LIMIT_KEYS = optionKeys<RateLimit>({ points: true, windowSeconds: true });
+
 /** The limit that applies to a principal, with the key it is counted under and its policy name. */
 export interface AppliedRateLimit {
   readonly key: string;
@@ -69,6 +81,8 @@ export function checkRateLimitOptions(options: RateLimitOptions): {
   by: 'subject' | 'client';
   onStoreError: 'allow' | 'deny';
 } {
+  refuseUnknownNestedOptions(options, RATE_LIMIT_OPTION_KEYS, 'rateLimit');
+  refuseUnknownNestedOptions(options?.default, RATE_LIMIT_KEYS, 'rateLimit.default');
   if (typeof options.backend?.consume !== 'function') {
     throw new ConfigInvalidError('rateLimit.backend must be a rate-limit backend (createRateLimitBackend).');
   }

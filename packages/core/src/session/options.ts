@@ -3,6 +3,7 @@
  * sealed session it leaves behind, checked once at start-up.
  */
 import { ConfigInvalidError } from '../errors.js';
+import { optionKeys } from '../options-check.js';
 import type { SessionRevocationList } from './revocation.js';
 
 /**
@@ -83,6 +84,39 @@ export interface SessionOptions {
   /** The clock, in milliseconds since the epoch. Default `Date.now`. */
   clock?: () => number;
 }
+
+/** Every key of {@link SessionOptions}; anything else is refused at start-up. */
+export const SESSION_OPTION_KEYS = optionKeys<SessionOptions>({
+  issuer: true,
+  clientId: true,
+  clientSecret: true,
+  clientAuthMethod: true,
+  baseUrl: true,
+  secrets: true,
+  scopes: true,
+  resource: true,
+  authorizationParams: true,
+  paths: true,
+  postLogoutRedirectUri: true,
+  cookieName: true,
+  idleTimeoutSeconds: true,
+  absoluteTimeoutSeconds: true,
+  transactionTimeoutSeconds: true,
+  refreshBeforeExpirySeconds: true,
+  timeoutSeconds: true,
+  fetch: true,
+  allowInsecureRequests: true,
+  revocations: true,
+  clock: true,
+});
+
+/** Every key of {@link SessionPaths}; anything else is refused at start-up. */
+export const SESSION_PATH_KEYS = optionKeys<SessionPaths>({
+  login: true,
+  callback: true,
+  logout: true,
+  backchannelLogout: true,
+});
 
 /** {@link SessionOptions} with every default applied. */
 export interface ResolvedSessionOptions {

@@ -4,6 +4,7 @@
  * and could be injected anyway); the guard adds it to every HTTPS answer, refusals included.
  */
 import { ConfigInvalidError } from '../errors.js';
+import { optionKeys, refuseUnknownNestedOptions } from '../options-check.js';
 
 /** `Strict-Transport-Security` settings. */
 export interface HstsOptions {
@@ -17,6 +18,13 @@ export interface HstsOptions {
    */
   readonly preload?: boolean;
 }
+
+/** Every key of {@link HstsOptions}; anything else is refused at start-up. */
+const HSTS_OPTION_KEYS = optionKeys<HstsOptions>({
+  maxAgeSeconds: true,
+  includeSubDomains: true,
+  preload: true,
+});
 
 /**
  * The default HSTS max-age: one year.
@@ -37,6 +45,7 @@ export function hstsHeader(options: HstsOptions | false | undefined): string | n
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new ConfigInvalidError('tls.hsts must be an object or false.');
   }
+  refuseUnknownNestedOptions(options, HSTS_OPTION_KEYS, 'tls.hsts');
   const maxAge = options?.maxAgeSeconds ?? DEFAULT_HSTS_MAX_AGE_SECONDS;
   const includeSubDomains = options?.includeSubDomains ?? true;
   const preload = options?.preload ?? false;

@@ -8,6 +8,7 @@
  */
 import { queryCarriesCredential } from '../credentials.js';
 import { ConfigInvalidError, type HttpAnswer, HttpsRequiredError, toChallenge } from '../errors.js';
+import { optionKeys, refuseUnknownNestedOptions } from '../options-check.js';
 import type { AuthRequest } from '../request.js';
 import { forwardedClientCertificate, forwardedProtos } from './forwarded.js';
 import { type HstsOptions, hstsHeader } from './hsts.js';
@@ -59,6 +60,15 @@ export interface TlsPolicyOptions {
   readonly clientCertificateHeader?: string;
 }
 
+/** Every key of {@link TlsPolicyOptions}; anything else is refused at start-up. */
+const TLS_POLICY_OPTION_KEYS = optionKeys<TlsPolicyOptions>({
+  trustedProxies: true,
+  publicOrigin: true,
+  hsts: true,
+  revokeExposedApiKeys: true,
+  clientCertificateHeader: true,
+});
+
 /** The TLS policy, decided per request. */
 export interface TlsPolicy {
   /** Over TLS: directly, or per forwarded headers from a trusted proxy. */
@@ -74,14 +84,6 @@ export interface TlsPolicy {
   /** The normalised public origin (`https://host[:port]`), or null. */
   readonly publicOrigin: string | null;
 }
-
-const KNOWN_OPTIONS = new Set([
-  'trustedProxies',
-  'publicOrigin',
-  'hsts',
-  'revokeExposedApiKeys',
-  'clientCertificateHeader',
-]);
 
 function checkOrigin(value: string | undefined): string | null {
   if (value === undefined) return null;
@@ -127,9 +129,7 @@ function pathAndQuery(target: string): string | null {
  * if (!policy.secure(request)) return policy.insecureAnswer(request); // 308 to https://api.example/…
  */
 export function createTlsPolicy(options: TlsPolicyOptions = {}): TlsPolicy {
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new ConfigInvalidError(`tls: unknown option "${key}".`);
-  }
+  refuseUnknownNestedOptions(options, TLS_POLICY_OPTION_KEYS, 'tls');
   if (options.trustedProxies !== undefined && !Array.isArray(options.trustedProxies)) {
     throw new ConfigInvalidError('tls.trustedProxies must be an array of addresses or CIDR ranges.');
   }

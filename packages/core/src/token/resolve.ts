@@ -5,11 +5,13 @@
  */
 import type { JWK } from 'jose';
 import { ConfigInvalidError } from '../errors.js';
-import { refuseUnknownOptions } from '../options-check.js';
+import { optionKeys, refuseUnknownNestedOptions, refuseUnknownOptions } from '../options-check.js';
 import {
   DEFAULT_ALGORITHMS,
+  type FetchTimings,
   type IntrospectionOptions,
   SUPPORTED_ALGORITHMS,
+  type TokenCacheOptions,
   type TokenOptions,
   type TokenProfile,
   type TrustedIssuer,
@@ -64,35 +66,54 @@ const positive = (value: number | undefined, fallback: number, what: string): nu
 };
 
 /** Every key of {@link TokenOptions}; anything else is refused. */
-const TOKEN_OPTION_KEYS: readonly (keyof TokenOptions)[] = [
-  'issuers',
-  'algorithms',
-  'profile',
-  'scopeClaim',
-  'clockToleranceSeconds',
-  'maxTokenAgeSeconds',
-  'criticalHeaders',
-  'checkClaims',
-  'isRevoked',
-  'cache',
-  'fetching',
-  'fetch',
-  'allowInsecureRequests',
-  'maxTokenLength',
-  'signatureVerifier',
-  'clock',
-];
+const TOKEN_OPTION_KEYS = optionKeys<TokenOptions>({
+  issuers: true,
+  algorithms: true,
+  profile: true,
+  scopeClaim: true,
+  clockToleranceSeconds: true,
+  maxTokenAgeSeconds: true,
+  criticalHeaders: true,
+  checkClaims: true,
+  isRevoked: true,
+  cache: true,
+  fetching: true,
+  fetch: true,
+  allowInsecureRequests: true,
+  maxTokenLength: true,
+  signatureVerifier: true,
+  clock: true,
+});
 /** Every key of {@link TrustedIssuer}; anything else is refused. */
-const ISSUER_OPTION_KEYS: readonly (keyof TrustedIssuer)[] = [
-  'issuer',
-  'audience',
-  'jwksUri',
-  'jwks',
-  'algorithms',
-  'profile',
-  'scopeClaim',
-  'introspection',
-];
+const ISSUER_OPTION_KEYS = optionKeys<TrustedIssuer>({
+  issuer: true,
+  audience: true,
+  jwksUri: true,
+  jwks: true,
+  algorithms: true,
+  profile: true,
+  scopeClaim: true,
+  introspection: true,
+});
+/** Every key of {@link TokenCacheOptions}; anything else is refused. */
+const TOKEN_CACHE_OPTION_KEYS = optionKeys<TokenCacheOptions>({ maxEntries: true, maxBytes: true });
+/** Every key of {@link FetchTimings}; anything else is refused. */
+const FETCH_TIMING_KEYS = optionKeys<FetchTimings>({
+  timeoutMs: true,
+  cooldownMs: true,
+  failureBackoffMs: true,
+  maxKeyAgeMs: true,
+  maxResponseBytes: true,
+});
+/** Every key of {@link IntrospectionOptions}; anything else is refused. */
+const INTROSPECTION_OPTION_KEYS = optionKeys<IntrospectionOptions>({
+  clientId: true,
+  clientSecret: true,
+  clientAuthentication: true,
+  endpoint: true,
+  maxCacheSeconds: true,
+  requireAudience: true,
+});
 
 /** Validates the options and resolves each issuer's defaults. */
 export function resolveIssuers(options: TokenOptions): ResolvedIssuer[] {
@@ -100,10 +121,15 @@ export function resolveIssuers(options: TokenOptions): ResolvedIssuer[] {
     fail('issuers must list at least one trusted issuer.');
   }
   refuseUnknownOptions(options, TOKEN_OPTION_KEYS, 'tokens');
+  refuseUnknownNestedOptions(options.cache, TOKEN_CACHE_OPTION_KEYS, 'tokens.cache');
+  refuseUnknownNestedOptions(options.fetching, FETCH_TIMING_KEYS, 'tokens.fetching');
   options.issuers.forEach((entry, i) => {
-    if (typeof entry === 'object' && entry !== null) {
-      refuseUnknownOptions(entry, ISSUER_OPTION_KEYS, `tokens.issuers[${i}]`);
-    }
+    refuseUnknownNestedOptions(entry, ISSUER_OPTION_KEYS, `tokens.issuers[${i}]`);
+    refuseUnknownNestedOptions(
+      entry?.introspection,
+      INTROSPECTION_OPTION_KEYS,
+      `tokens.issuers[${i}].introspection`,
+    );
   });
   const insecure = options.allowInsecureRequests === true;
   const algorithms = checkAlgorithms(options.algorithms ?? DEFAULT_ALGORITHMS, 'algorithms');
