@@ -35,6 +35,8 @@ export interface DemoConfig {
   sessionSecrets: string[] | undefined;
   /** `REDIS_URL`: the DPoP replay cache and rate-limit counters shared by instances; undefined: memory. */
   redisUrl: string | undefined;
+  /** `RATE_LIMIT_DEFAULT`: the rate of every key and token subject without its own (`N/unit`). */
+  defaultRate: string;
 }
 
 /** `TLS_ACME_*`: where and how the app obtains its certificate. */
@@ -175,6 +177,10 @@ export function readDemoConfig(
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
     throw new DemoConfigError('REDIS_URL must start with redis:// or rediss://');
   }
+  const defaultRate = env.RATE_LIMIT_DEFAULT || '600/min';
+  if (!/^\d{1,7}\/\d{0,6}[a-z]+$/i.test(defaultRate)) {
+    throw new DemoConfigError('RATE_LIMIT_DEFAULT must be a rate such as 600/min, 10/s or 20/10s');
+  }
   const listenPort = port(env, 'PORT', options.defaultPort)!;
   const httpPort = port(env, 'HTTP_PORT');
   return {
@@ -195,5 +201,6 @@ export function readDemoConfig(
     apiKeyPepper: pepper(env.RESTGUARD_API_KEY_PEPPER),
     sessionSecrets: secrets(env.SESSION_SECRETS),
     redisUrl,
+    defaultRate,
   };
 }

@@ -71,7 +71,6 @@ export interface RunningDemo {
 
 /** The rate of the demo's limited key, and the default per token subject or API key. */
 const DEMO_KEY_RATE = '5/min';
-const DEMO_DEFAULT_RATE = '600/min';
 
 const html = (body: string): DemoResponse => ({
   status: 200,
@@ -291,7 +290,7 @@ export async function startDemo(
     optional: true,
     rateLimit: {
       backend: rateLimitBackend,
-      default: DEMO_DEFAULT_RATE,
+      default: config.defaultRate,
     },
   });
 

@@ -21,7 +21,9 @@ describe('readDemoConfig (the demo contract)', () => {
       audience: 'https://notes.restguard.test',
       databaseUrl: 'sqlite:/srv/app/data/keys.sqlite',
       devIssuerPort: 8444,
+      defaultRate: '600/min',
     });
+    expect(read({ RATE_LIMIT_DEFAULT: '100000/min' }).defaultRate).toBe('100000/min');
   });
 
   it('reads every variable of the contract', () => {
@@ -53,6 +55,7 @@ describe('readDemoConfig (the demo contract)', () => {
     [{ TLS_CERT_FILE: '/c.pem' }, /must be set together/],
     [{ AUTH_ISSUER: 'http://idp.example' }, /AUTH_ISSUER must be an https:\/\/ URL/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must start with sqlite: or postgres:\/\//],
+    [{ RATE_LIMIT_DEFAULT: 'lots' }, /RATE_LIMIT_DEFAULT must be a rate/],
     [{ RESTGUARD_API_KEY_PEPPER: 'no-colon' }, /RESTGUARD_API_KEY_PEPPER must be ID:SECRET/],
     [{ SESSION_SECRETS: `${'a'.repeat(32)},short` }, /SESSION_SECRETS must be comma-separated secrets/],
     [{ TLS_ACME_DOMAINS: 'a.example.com' }, /TLS_ACME_DOMAINS needs TLS_ACME_DIRECTORY/],
