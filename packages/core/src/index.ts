@@ -3,6 +3,8 @@
 export * from './adapter-support.js';
 // --- API keys ---
 export * from './api-key/index.js';
+// --- configuration from the environment ---
+export * from './config-from-env.js';
 export * from './credentials.js';
 // --- spine (errors, request, principal, credentials, scopes, events, guard) ---
 export * from './errors.js';
