@@ -16,10 +16,10 @@ export interface ChangeListener {
 /**
  * Starts listening; `emit` receives this schema's changes and a `reset` after each (re)connection.
  * @example
- * const listener = startChangeListener(url, 'restguard', (change) => console.log(change.id));
+ * const listener = startChangeListener({ connectionString: url }, 'restguard', (change) => console.log(change.id));
  */
 export function startChangeListener(
-  connectionString: string,
+  config: pg.ClientConfig,
   schema: string,
   emit: (change: ApiKeyStoreChange) => void,
 ): ChangeListener {
@@ -39,7 +39,7 @@ export function startChangeListener(
   };
   const connect = async () => {
     const next = new pg.Client({
-      connectionString,
+      ...config,
       keepAlive: true,
       connectionTimeoutMillis: 5000,
       application_name: `restguard listener ${schema}`.slice(0, 63),
