@@ -50,9 +50,13 @@ export interface ApiKeyStoreChange {
 export interface ApiKeyStore {
   /** Creates or upgrades the schema (versioned migrations). Idempotent. */
   migrate(): Promise<void>;
+  /** Stores a new record (`ApiKeyManagementError` `conflict` for a duplicate id or hash). */
   insert(record: ApiKeyRecord): Promise<void>;
+  /** The record with this hash (revoked or expired ones included: the verifier decides), or null. */
   findByHash(hash: string): Promise<ApiKeyRecord | null>;
+  /** The record with this id, or null. */
   findById(id: string): Promise<ApiKeyRecord | null>;
+  /** The records; revoked ones only with `includeRevoked`. */
   list(options?: { includeRevoked?: boolean }): Promise<ApiKeyRecord[]>;
   /** Sets `revokedAt` (once: a second call keeps the first); false when no such key. Notifies subscribers. */
   revoke(id: string, at: Date): Promise<boolean>;
@@ -69,5 +73,6 @@ export interface ApiKeyStore {
   rehash(id: string, hash: string, hashScheme: string): Promise<void>;
   /** Changes made by other processes (or this one). Returns an unsubscribe function. */
   subscribe(listener: (change: ApiKeyStoreChange) => void): () => void;
+  /** Releases the store's connections and listeners. */
   close(): Promise<void>;
 }

@@ -31,5 +31,6 @@ export interface SessionManager {
   authenticate(request: AuthRequest): Promise<{ principal: Principal | null; setCookies: string[] } | null>;
   /** Handles `/auth/login`, `/auth/callback`, `/auth/logout`, back-channel logout; null otherwise. */
   handle(request: AuthRequest): Promise<HttpAnswer | null>;
+  /** Stops the manager's background work. */
   close(): Promise<void>;
 }

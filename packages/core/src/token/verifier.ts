@@ -22,7 +22,9 @@ import { defaultSignatureVerifier } from './signature-default.js';
 
 /** Verifies one access token into a principal of kind `token`, or throws a restguard error. */
 export interface TokenVerifier {
+  /** The token's principal, or a restguard error (invalid, expired, issuer unreachable). */
   verify(token: string): Promise<Principal>;
+  /** Stops the verifier's background work. */
   close(): void | Promise<void>;
 }
 
