@@ -5,7 +5,14 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { appSource, edgeRunnerSource, edgeSource, type Framework, typeCheckSource } from '../src/apps.js';
+import {
+  appSource,
+  edgeRunnerSource,
+  edgeSource,
+  type Framework,
+  NODE_GLOBALS,
+  typeCheckSource,
+} from '../src/apps.js';
 import { consumerEnv, consumerFolder, FRAMEWORKS, installedManifest, TSC } from '../src/consumer.js';
 import { run } from '../src/run.js';
 
@@ -105,6 +112,8 @@ it('npm: the Hono app bundles for a Web runtime (esbuild --platform=neutral) and
     outfile: join(dir, 'edge.bundle.mjs'),
     metafile: true,
     logLevel: 'silent',
+    // A Web runtime has none of Node's globals: in the bundle they are `undefined`, so any use fails.
+    define: Object.fromEntries(NODE_GLOBALS.map((name) => [name, 'undefined'])),
   });
   const inputs = Object.keys(result.metafile.inputs);
   expect(
@@ -113,7 +122,7 @@ it('npm: the Hono app bundles for a Web runtime (esbuild --platform=neutral) and
   const { stdout } = await run(process.execPath, ['edge-run.mjs'], { cwd: dir, env: consumerEnv() });
   const answer = JSON.parse(stdout.trim().split('\n').pop()!);
   console.log(`npm / hono bundled for a Web runtime (${inputs.length} modules): ${JSON.stringify(answer)}`);
-  expect(answer).toMatchObject({ nodeGlobalsRemoved: true, anonymous: 401, authorized: 200 });
+  expect(answer).toMatchObject({ anonymous: 401, authorized: 200 });
 });
 
 it('npm: importing an adapter leaves globalThis.Reflect as it was', async () => {
