@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: install everything and run the whole suite — unit, adapter, conformance, store (a private
-# PostgreSQL cluster on a free port), CLI, demo smoke, benchmark smoke, and browser end-to-end (Chromium).
+# PostgreSQL cluster and a private Redis on free ports), CLI, demo smoke, benchmark smoke, and browser
+# end-to-end (Chromium); installs the system packages it needs (PostgreSQL, Chromium, Redis, Pebble, wrk).
 # Ends with `N passed, N failed` alone on a line; exits non-zero if anything failed or nothing ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ export TURBO_TELEMETRY_DISABLED=1
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit((a===20&&b>=19)||(a===22&&b>=12)||a>22?0:1)' \
   || { echo "restguard needs Node.js ^20.19 or >=22.12 (found $(node --version))" >&2; exit 1; }
 
-# --- system packages: PostgreSQL server binaries and Chromium -------------------------------------
+# --- system packages: PostgreSQL server binaries, Chromium, Redis, Pebble (ACME), wrk ---------------
 find_pg_bin() {
   if [ -n "${PG_BIN:-}" ] && [ -x "$PG_BIN/initdb" ]; then echo "$PG_BIN"; return; fi
   local d
@@ -32,6 +33,9 @@ CHROMIUM_PATH=$(find_chromium)
 missing=()
 [ -n "$PG_BIN" ] || missing+=(postgresql)
 [ -n "$CHROMIUM_PATH" ] || missing+=(chromium)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+{ command -v pebble >/dev/null 2>&1 && command -v pebble-challtestsrv >/dev/null 2>&1; } || missing+=(pebble)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing system packages: ${missing[*]}"
@@ -51,13 +55,25 @@ PG_TMP=$(mktemp -d)
 RUN_AS=()
 if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$PG_TMP" 2>/dev/null && RUN_AS=(runuser -u postgres --); fi
 PG_PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-stop_pg() { "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PG_TMP"; }
-trap stop_pg EXIT
+REDIS_TMP=$(mktemp -d)
+stop_services() {
+  "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -m immediate stop >/dev/null 2>&1 || true
+  [ -f "$REDIS_TMP/pid" ] && kill "$(cat "$REDIS_TMP/pid")" 2>/dev/null || true
+  rm -rf "$PG_TMP" "$REDIS_TMP"
+}
+trap stop_services EXIT
 "${RUN_AS[@]}" "$PG_BIN/initdb" -A trust -U postgres -D "$PG_TMP/data" >/dev/null
 "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -w -D "$PG_TMP/data" -l "$PG_TMP/log" \
   -o "-p $PG_PORT -k $PG_TMP -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
 export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
-echo "PostgreSQL at $TEST_DATABASE_URL; Chromium at $CHROMIUM_PATH"
+
+# --- a private Redis on a free port (no persistence) ----------------------------------------------
+REDIS_PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --dir "$REDIS_TMP" \
+  --daemonize yes --pidfile "$REDIS_TMP/pid" --logfile "$REDIS_TMP/log" >/dev/null
+for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+export TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+echo "PostgreSQL at $TEST_DATABASE_URL; Redis at $TEST_REDIS_URL; Chromium at $CHROMIUM_PATH"
 
 # --- install, build, check, test -------------------------------------------------------------------
 bash scripts/pnpm.sh install --frozen-lockfile

@@ -105,19 +105,22 @@ export async function interleave(
 }
 
 /**
- * The reported figures of a row: medians over its rounds.
+ * The reported figures of a row: medians over its rounds, and the rounds themselves (ratios are
+ * taken round by round).
  * @example
- * const { opsPerSecond } = summarize(rounds.get('floor')!);
+ * const { opsPerSecond, rounds } = summarize(rounds.get('floor')!);
  */
 export function summarize(rounds: readonly RoundResult[]): {
   opsPerSecond: number;
   p50Us: number;
   p99Us: number;
+  rounds: Array<{ opsPerSecond: number; p50Us: number; p99Us: number }>;
 } {
   return {
     opsPerSecond: median(rounds.map((r) => r.opsPerSecond)),
     p50Us: median(rounds.map((r) => r.p50Us)),
     p99Us: median(rounds.map((r) => r.p99Us)),
+    rounds: rounds.map(({ opsPerSecond, p50Us, p99Us }) => ({ opsPerSecond, p50Us, p99Us })),
   };
 }
 

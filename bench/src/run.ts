@@ -1,7 +1,7 @@
 /**
  * `pnpm bench`: the whole benchmark in one run — in-process rows, then HTTP rows per framework —
- * written to `results/latest.md` and `results/latest.json` (smoke mode: the OS temp dir).
- * Settings: see config.ts; rows and targets: README.md.
+ * written to `results/<timestamp>.{md,json,svg}` (smoke mode: the OS temp dir), the targets table
+ * printed. Settings: see config.ts; method, rows and targets: README.md.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type BenchConfig, readConfig } from './config.js';
 import type { Fixture } from './http/fixture.js';
+import { describePlan, planLoad } from './http/load.js';
 import type { HttpMaterial } from './http/rows.js';
 import { runHttpSuite } from './http/run-http.js';
 import { runApiKeySuite } from './inprocess/api-keys.js';
@@ -24,13 +25,15 @@ import {
   mintToken,
   tamperSignature,
 } from './keys.js';
-import { renderMarkdown, writeReport } from './report.js';
+import { targetsTable, writeReport } from './report.js';
 import { benchSchemaName, dropPostgresSchema, prepareStore, type StoreKeys } from './restguard/api-keys.js';
 import { createRestguardBench } from './restguard/in-process.js';
 import { type BenchReport, type BenchRow, computeRatios } from './results.js';
 import { evaluateTargets } from './targets.js';
 
-const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+const began = performance.now();
+const log = (message: string) =>
+  process.stderr.write(`[bench +${((performance.now() - began) / 1000).toFixed(1)}s] ${message}\n`);
 const AUDIENCE = 'https://bench.restguard.test';
 
 function wants(config: BenchConfig, ...parts: string[]): boolean {
@@ -65,6 +68,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'restguard-bench-work-'));
   const notes: string[] = [];
   const rows: BenchRow[] = [];
+  let loadGenerator: string | undefined;
   log(`${config.smoke ? 'smoke' : 'full'} run; output → ${config.outDir}`);
   const keyList = await Promise.all(ALGORITHMS.map((alg) => createBenchKey(alg)));
   const keys = Object.fromEntries(keyList.map((k) => [k.alg, k])) as Record<Algorithm, BenchKey>;
@@ -130,8 +134,11 @@ async function main(): Promise<void> {
         sqliteKeys: store('sqlite')?.keys ?? [],
         postgresKeys: store('postgres')?.keys ?? [],
       };
-      log('HTTP rows (servers in child processes, autocannon here)');
-      rows.push(...(await runHttpSuite(config, fixturePath, material, store('postgres')?.note)));
+      const plan = planLoad(cpus().length, work, config.connections);
+      loadGenerator = describePlan(plan);
+      log(`HTTP rows (servers in child processes; ${loadGenerator})`);
+      if (plan.generator !== 'wrk') notes.push('wrk is not installed: HTTP rows used autocannon.');
+      rows.push(...(await runHttpSuite(config, plan, fixturePath, material, store('postgres')?.note)));
     }
   } finally {
     await restguard.close();
@@ -152,12 +159,13 @@ async function main(): Promise<void> {
       loadAverage: loadavg(),
       totalMemoryMb: Math.round(totalmem() / 2 ** 20),
       smoke: config.smoke,
+      ...(loadGenerator ? { loadGenerator } : {}),
       settings: {
         warmupMs: config.warmupMs,
         durationMs: config.durationMs,
         rounds: config.rounds,
-        httpSeconds: config.httpAmount ? undefined : config.httpSeconds,
-        httpAmount: config.httpAmount,
+        httpMs: config.httpMs,
+        httpWarmupMs: config.httpWarmupMs,
         httpRounds: config.httpRounds,
         connections: config.connections,
         distinctTokens: config.distinctTokens,
@@ -172,8 +180,11 @@ async function main(): Promise<void> {
     notes,
   };
   const written = writeReport(report, config.outDir);
-  process.stdout.write(`${renderMarkdown(report)}\n`);
-  log(`wrote ${written.markdown} and ${written.json}`);
+  process.stdout.write(`${targetsTable(report.targets).join('\n')}\n`);
+  log(`wrote ${written.markdown}, ${written.json} and ${written.chart}`);
+  log(
+    `README section: node --import tsx src/readme.ts ${written.json} (from bench/, once the file is committed)`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -29,6 +29,8 @@ export interface DemoConfig {
   clientSecret: string | undefined;
   /** `RESTGUARD_API_KEY_PEPPER=ID:SECRET`: API keys hashed with HMAC-SHA256 (the CLI reads the same). */
   apiKeyPepper: { id: string; secret: string } | undefined;
+  /** `REDIS_URL`: the DPoP replay cache shared by instances; undefined: memory. */
+  redisUrl: string | undefined;
 }
 
 /** A configuration error: the app prints the message on one line and exits with code 2. */
@@ -92,6 +94,10 @@ export function readDemoConfig(
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
     throw new DemoConfigError('DATABASE_URL must start with sqlite: or postgres://');
   }
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new DemoConfigError('REDIS_URL must start with redis:// or rediss://');
+  }
   const listenPort = port(env, 'PORT', options.defaultPort)!;
   return {
     port: listenPort,
@@ -108,5 +114,6 @@ export function readDemoConfig(
     clientId: env.AUTH_CLIENT_ID || undefined,
     clientSecret: env.AUTH_CLIENT_SECRET || undefined,
     apiKeyPepper: pepper(env.RESTGUARD_API_KEY_PEPPER),
+    redisUrl,
   };
 }

@@ -10,6 +10,7 @@ import { createServer as createHttpServer } from 'node:http';
 import path from 'node:path';
 import { type ApiKeyStore, createApiKey, createApiKeyHasher, createGuard, type Guard } from '@restguard/core';
 import { createHttpsServer, ensureDevCertificates, plainHttpListener } from '@restguard/core/node';
+import { createRedisReplayStore } from '@restguard/store-redis';
 import { type DemoConfig, DemoConfigError, readDemoConfig } from './config.js';
 import { createTrustingFetch } from './fetch.js';
 import { buildOpenApi } from './openapi.js';
@@ -177,9 +178,20 @@ export async function startDemo(
   }
 
   const resourceMetadataUrl = `${baseUrl}/.well-known/oauth-protected-resource`;
+  // DPoP proofs are remembered in Redis when instances share one (REDIS_URL), else in memory.
+  const replayStore = config.redisUrl ? createRedisReplayStore({ url: config.redisUrl }) : undefined;
   const guard = createGuard({
     realm: 'notes',
     resourceMetadataUrl,
+    // RFC 9728: the guard serves the document at /.well-known/oauth-protected-resource.
+    protectedResource: {
+      resource: config.audience,
+      authorizationServers: [issuer],
+      scopesSupported: ['read', 'write'],
+      resourceName: `restguard notes (${framework.name})`,
+      resourceDocumentation: `${baseUrl}/docs`,
+    },
+    dpop: replayStore ? { replayStore } : {},
     tokens: {
       issuers: [{ issuer, audience: config.audience }],
       fetch: fetchImpl,
@@ -230,16 +242,6 @@ export async function startDemo(
     siteRoute('/', 'home', () => html(page)),
     siteRoute('/openapi.json', 'openapi', () => jsonBody(openapi)),
     siteRoute('/docs', 'docs', () => html(docsPage(openapi))),
-    siteRoute('/.well-known/oauth-protected-resource', 'protectedResourceMetadata', () =>
-      jsonBody({
-        resource: config.audience,
-        authorization_servers: [issuer],
-        scopes_supported: ['read', 'write'],
-        bearer_methods_supported: ['header'],
-        resource_name: `restguard notes (${framework.name})`,
-        resource_documentation: `${baseUrl}/docs`,
-      }),
-    ),
   ];
   listener = await framework.createListener({ config, guard, routes, baseUrl });
 
@@ -275,6 +277,7 @@ export async function startDemo(
         http ? new Promise((r) => http!.close(r)) : undefined,
       ]);
       await guard.close();
+      await replayStore?.close();
       await store.close();
       await closeIssuer?.();
     })());

@@ -112,6 +112,8 @@ export function createConfiguration(
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // RFC 9449: a token request with a DPoP proof gets a DPoP-bound access token (`cnf.jkt`).
+      dPoP: { enabled: true },
       revocation: {
         enabled: true,
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,

@@ -1,5 +1,5 @@
 /**
- * Server child processes: one per (framework, variant), so the load generator (autocannon, in the
+ * Server child processes: one per (framework, variant), so the load generator (wrk, or autocannon in the
  * orchestrator) never shares a process — or an event loop — with the server it measures.
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -14,13 +14,23 @@ export type Child = { readonly port: number; readonly process: ChildProcess } | 
 
 /**
  * Forks `server.ts` for one framework and variant and waits for its port (120 s at most: tsx compiles on a busy machine).
+ * With `cpuProfileDir`, the child writes a V8 CPU profile there when it exits
+ * (`<framework>-<variant>.cpuprofile`: open it in Chrome DevTools or speedscope).
  * @example
  * const child = await startChild('express', 'peer', fixturePath);
  */
-export function startChild(framework: Framework, variant: Variant, fixturePath: string): Promise<Child> {
+export function startChild(
+  framework: Framework,
+  variant: Variant,
+  fixturePath: string,
+  cpuProfileDir?: string,
+): Promise<Child> {
+  const profile = cpuProfileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=${framework}-${variant}.cpuprofile`]
+    : [];
   const child = fork(join(here, 'server.ts'), [], {
     cwd: join(here, '..', '..'),
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...profile],
     env: {
       ...process.env,
       NODE_ENV: 'production',

@@ -1,5 +1,7 @@
 /**
- * The HTTP rows (issue 8): for each framework, which server variant answers which scenario.
+ * The HTTP rows: for each framework, which server variant answers which scenario. Every scenario has
+ * its own bare row (the framework without auth, sent the same credentials), so restguard is paired
+ * with bare, floor and peer within each round.
  */
 import type { RowRole } from '../results.js';
 import type { Framework, Variant } from './fixture.js';
@@ -36,8 +38,8 @@ const PEER: Record<Framework, string> = {
 };
 
 /**
- * The HTTP rows of one framework: bare once, the three token scenarios for the floor, the peer and
- * restguard (both signature steps), and the API-key scenarios.
+ * The HTTP rows of one framework: the three token scenarios for bare, the floor, the peer and
+ * restguard, and the API-key scenarios with their bare rows.
  * @example
  * const rows = httpRows('express', material);
  */
@@ -68,18 +70,18 @@ export function httpRows(framework: Framework, m: HttpMaterial): HttpRow[] {
       expect: 401,
     },
   ];
-  const rows: HttpRow[] = [
-    {
-      scenarioKey: '*',
-      scenario: 'no auth',
-      label: `${framework} bare`,
+  const rows: HttpRow[] = [];
+  const bareRow = (scenarioKey: string, scenario: string, credentials: Credentials) =>
+    rows.push({
+      scenarioKey,
+      scenario,
+      label: `${framework} bare (no auth)`,
       role: 'bare',
       variant: 'bare',
       path: '/api/notes',
-      credentials: bearer([m.repeatedToken]),
+      credentials,
       expect: 200,
-    },
-  ];
+    });
   for (const s of tokenScenarios) {
     const row = (label: string, role: RowRole, variant: Variant) =>
       rows.push({
@@ -92,6 +94,7 @@ export function httpRows(framework: Framework, m: HttpMaterial): HttpRow[] {
         credentials: s.creds,
         expect: s.expect,
       });
+    bareRow(s.key, s.label, s.creds);
     row('floor: node:crypto middleware', 'floor', 'floor');
     row(PEER[framework], 'peer', 'peer');
     if (framework === 'hono' && s.key === 'valid-repeated')
@@ -117,6 +120,7 @@ export function httpRows(framework: Framework, m: HttpMaterial): HttpRow[] {
       credentials: apiKey(values),
       expect: 200,
     });
+  bareRow('apikey-memory-warm', 'API key, memory, warm', apiKey(m.memoryKeys.slice(0, 1)));
   keyRow(
     'apikey-memory-warm',
     'API key, memory, warm',
@@ -149,6 +153,7 @@ export function httpRows(framework: Framework, m: HttpMaterial): HttpRow[] {
       const values = temperature === 'warm' ? store.keys.slice(0, 1) : store.keys;
       const key = `apikey-${store.kind}-${temperature}`;
       const scenario = `API key, ${store.name}, ${temperature}`;
+      if (key !== 'apikey-memory-warm') bareRow(key, scenario, apiKey(values));
       keyRow(key, scenario, `restguard (${store.name} store)`, 'restguard', 'restguard', store.path, values);
     }
   }

@@ -1,22 +1,25 @@
 /**
- * The HTTP suite: per framework, child servers for every variant, a sanity probe of each row, then
- * interleaved autocannon rounds (row 1, row 2, …, row 1, row 2, …) and the medians.
+ * The HTTP suite: per framework, child servers for every variant (pinned to the servers' CPU), a
+ * sanity probe of each row, then paired rounds: in each round every row runs once, the rows of one
+ * scenario back to back (bare, floor, peer, restguard, then again next round: A B A B …). Every
+ * round is kept; medians and per-round ratios are taken from them.
  */
 import { type BenchConfig, selected } from '../config.js';
 import { median } from '../measure.js';
 import type { BenchRow } from '../results.js';
 import { type Child, startChild, stopChild } from './children.js';
 import { FRAMEWORKS, type Variant } from './fixture.js';
-import { type LoadResult, load, probe } from './load.js';
+import { type LoadPlan, type LoadResult, load, pinServer, probe } from './load.js';
 import { type HttpMaterial, type HttpRow, httpRows } from './rows.js';
 
 /**
  * Runs the HTTP rows of every selected framework.
  * @example
- * const rows = await runHttpSuite(config, fixturePath, material, postgresNote);
+ * const rows = await runHttpSuite(config, plan, fixturePath, material, postgresNote);
  */
 export async function runHttpSuite(
   config: BenchConfig,
+  plan: LoadPlan,
   fixturePath: string,
   material: HttpMaterial,
   postgresNote?: string,
@@ -40,8 +43,11 @@ export async function runHttpSuite(
       });
     }
     const variants = [...new Set(planned.map((r) => r.variant))];
-    const started = await Promise.all(variants.map((v) => startChild(framework, v, fixturePath)));
+    const started = await Promise.all(
+      variants.map((v) => startChild(framework, v, fixturePath, config.cpuProfileDir)),
+    );
     const children = new Map<Variant, Child>(variants.map((v, i) => [v, started[i]!]));
+    for (const child of started) if (!('error' in child)) pinServer(plan, child.process.pid);
     const live: Array<{ row: HttpRow; port: number; rounds: LoadResult[] }> = [];
     for (const row of planned) {
       const result: BenchRow = {
@@ -64,15 +70,28 @@ export async function runHttpSuite(
       }
       live.push({ row, port: child.port, rounds: [] });
     }
-    const settings = {
-      seconds: config.httpSeconds,
-      amount: config.httpAmount,
-      connections: config.connections,
-    };
+    if (config.httpWarmupMs > 0) {
+      for (const entry of live)
+        await load(
+          plan,
+          entry.port,
+          entry.row.path,
+          entry.row.credentials,
+          entry.row.expect,
+          config.httpWarmupMs,
+        );
+    }
     for (let round = 0; round < config.httpRounds; round++) {
       for (const entry of live)
         entry.rounds.push(
-          await load(entry.port, entry.row.path, entry.row.credentials, entry.row.expect, settings),
+          await load(
+            plan,
+            entry.port,
+            entry.row.path,
+            entry.row.credentials,
+            entry.row.expect,
+            config.httpMs,
+          ),
         );
     }
     for (const entry of live) {
@@ -85,6 +104,11 @@ export async function runHttpSuite(
         result.opsPerSecond = median(entry.rounds.map((r) => r.opsPerSecond));
         result.p50Us = median(entry.rounds.map((r) => r.p50Us));
         result.p99Us = median(entry.rounds.map((r) => r.p99Us));
+        result.rounds = entry.rounds.map(({ opsPerSecond, p50Us, p99Us }) => ({
+          opsPerSecond,
+          p50Us,
+          p99Us,
+        }));
       }
     }
     await Promise.all([...children.values()].map(stopChild));

@@ -15,6 +15,8 @@ export interface Credential {
   readonly source: CredentialSource;
   /** The raw credential (token or key). Never log it. */
   readonly value: string;
+  /** `dpop`: an `Authorization: DPoP` token (RFC 9449 §7.1), to be checked with its proof. */
+  readonly scheme?: 'dpop';
 }
 
 /** Query parameters that carry credentials and are therefore refused. */
@@ -47,6 +49,7 @@ export function queryCarriesCredential(url: string): boolean {
 export function extractCredential(
   request: AuthRequest,
   maxLength: number = DEFAULT_MAX_CREDENTIAL_LENGTH,
+  accept: { readonly dpop?: boolean } = {},
 ): Credential | null {
   if (queryCarriesCredential(request.url)) {
     throw new RequestInvalidError('Credentials in the query string are refused; send them in a header.');
@@ -67,6 +70,10 @@ export function extractCredential(
     if (value.length <= maxLength && B64TOKEN.test(value)) return { source: 'authorization', value };
   }
   const match = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(?: +(.*))?$/.exec(header.trim());
+  if (accept.dpop && match && match[1]!.toLowerCase() === 'dpop') {
+    // RFC 9449 §7.1: the DPoP scheme, only when the guard checks proofs; its value is a token68.
+    return { source: 'authorization', scheme: 'dpop', value: checkValue(match[2] ?? '', maxLength) };
+  }
   if (!match || match[1]!.toLowerCase() !== 'bearer') {
     throw new RequestInvalidError('Unsupported authorization scheme; use Bearer.');
   }

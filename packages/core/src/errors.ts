@@ -17,6 +17,8 @@ export type RestguardErrorCode =
   | 'ERR_API_KEY_INVALID'
   | 'ERR_HTTPS_REQUIRED'
   | 'ERR_CSRF_REJECTED'
+  | 'ERR_DPOP_PROOF_INVALID'
+  | 'ERR_DPOP_NONCE_REQUIRED'
   | 'ERR_UNAVAILABLE'
   | 'ERR_CONFIG_INVALID';
 
@@ -110,6 +112,23 @@ export class CsrfRejectedError extends RestguardError {
     super(message, options);
   }
 }
+/** A missing, malformed or failing DPoP proof (RFC 9449 §4.3): 401 `invalid_dpop_proof`. */
+export class DpopProofInvalidError extends RestguardError {
+  readonly code = 'ERR_DPOP_PROOF_INVALID' as const;
+  constructor(message = 'The DPoP proof is not valid.', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+/** RFC 9449 §8: the proof must carry the server's nonce, sent back in `DPoP-Nonce`: 401 `use_dpop_nonce`. */
+export class DpopNonceRequiredError extends RestguardError {
+  readonly code = 'ERR_DPOP_NONCE_REQUIRED' as const;
+  /** The nonce the client must put in its next proof. */
+  readonly nonce: string;
+  constructor(nonce: string, message = 'The DPoP proof must carry the server nonce.') {
+    super(message);
+    this.nonce = nonce;
+  }
+}
 /** Verification infrastructure (JWKS, discovery, introspection, key store) unreachable: 503. */
 export class UnavailableError extends RestguardError {
   readonly code = 'ERR_UNAVAILABLE' as const;
@@ -137,6 +156,8 @@ for (const refusal of [
   ApiKeyInvalidError,
   HttpsRequiredError,
   CsrfRejectedError,
+  DpopProofInvalidError,
+  DpopNonceRequiredError,
 ]) {
   refusals.add(refusal);
 }
@@ -151,6 +172,8 @@ export type AnyRestguardError =
   | ApiKeyInvalidError
   | HttpsRequiredError
   | CsrfRejectedError
+  | DpopProofInvalidError
+  | DpopNonceRequiredError
   | UnavailableError
   | ConfigInvalidError;
 
@@ -169,6 +192,13 @@ export interface ChallengeOptions {
   realm?: string;
   /** RFC 9728 §5.1: URL of the protected-resource metadata, sent as `resource_metadata`. */
   resourceMetadataUrl?: string;
+  /**
+   * RFC 9449 §7.1: the proof algorithms accepted. When set, a `DPoP algs="…"` challenge goes out beside
+   * `Bearer` (in the same `WWW-Authenticate` value).
+   */
+  dpopAlgorithms?: readonly string[];
+  /** The scheme the refused request used (`dpop` puts the error on the DPoP challenge). Default `bearer`. */
+  scheme?: 'bearer' | 'dpop';
 }
 
 interface Row {
@@ -199,6 +229,18 @@ const table: Record<RestguardErrorCode, Row> = {
     error: 'csrf_rejected',
     title: 'Cross-site request refused',
     challenge: false,
+  },
+  ERR_DPOP_PROOF_INVALID: {
+    status: 401,
+    error: 'invalid_dpop_proof',
+    title: 'Invalid DPoP proof',
+    challenge: true,
+  },
+  ERR_DPOP_NONCE_REQUIRED: {
+    status: 401,
+    error: 'use_dpop_nonce',
+    title: 'DPoP nonce required',
+    challenge: true,
   },
   ERR_UNAVAILABLE: {
     status: 503,
@@ -239,6 +281,46 @@ export function bearerChallenge(
 }
 
 /**
+ * The `WWW-Authenticate` value: the Bearer challenge, and with DPoP on the RFC 9449 §7.1 `DPoP`
+ * challenge beside it. The error goes on the challenge of the scheme the request used (DPoP errors
+ * always on DPoP's); the other challenge stays bare.
+ */
+function challengeValue(
+  code: RestguardErrorCode,
+  options: ChallengeOptions,
+  error?: string,
+  description?: string,
+  scope?: readonly string[],
+): string {
+  if (!options.dpopAlgorithms) return bearerChallenge(options, error, description, scope);
+  const onDpop = options.scheme === 'dpop' || code.startsWith('ERR_DPOP_');
+  const bearer = onDpop ? bearerChallenge(options) : bearerChallenge(options, error, description, scope);
+  const dpop = onDpop
+    ? dpopChallenge(options.dpopAlgorithms, error, description, scope)
+    : dpopChallenge(options.dpopAlgorithms);
+  return `${bearer}, ${dpop}`;
+}
+
+/**
+ * Builds an RFC 9449 §7.1 `DPoP` challenge: `algs` first, then the error attributes.
+ * @example
+ * dpopChallenge(['ES256', 'EdDSA'], 'invalid_dpop_proof', 'The DPoP proof is not valid.')
+ * // 'DPoP algs="ES256 EdDSA", error="invalid_dpop_proof", error_description="The DPoP proof is not valid."'
+ */
+export function dpopChallenge(
+  algorithms: readonly string[],
+  error?: string,
+  description?: string,
+  scope?: readonly string[],
+): string {
+  const params = [`algs=${quote(algorithms.join(' '))}`];
+  if (error) params.push(`error=${quote(error)}`);
+  if (error && description) params.push(`error_description=${quote(description)}`);
+  if (scope && scope.length > 0) params.push(`scope=${quote(scope.join(' '))}`);
+  return `DPoP ${params.join(', ')}`;
+}
+
+/**
  * A problem+json answer (RFC 9457) for any status, for the framework's own 404/405/415 and the like.
  * `extra.type` replaces the default `about:blank`; other members of `extra` are extension members.
  * @example
@@ -274,7 +356,9 @@ export function toChallenge(err: unknown, options: ChallengeOptions = {}): HttpA
   const headers: Record<string, string> = {};
   const scope = err.code === 'ERR_SCOPE_INSUFFICIENT' ? err.requiredScopes : undefined;
   const description = err.code === 'ERR_CREDENTIALS_MISSING' ? undefined : err.message;
-  if (row.challenge) headers['www-authenticate'] = bearerChallenge(options, row.error, description, scope);
+  if (row.challenge)
+    headers['www-authenticate'] = challengeValue(err.code, options, row.error, description, scope);
+  if (err.code === 'ERR_DPOP_NONCE_REQUIRED') headers['dpop-nonce'] = err.nonce;
   if (err.code === 'ERR_UNAVAILABLE') headers['retry-after'] = String(err.retryAfterSeconds);
   const extra: Record<string, unknown> = {};
   if (row.error) extra.error = row.error;

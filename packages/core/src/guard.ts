@@ -12,6 +12,7 @@ import {
   extractCredential,
   queryCarriesCredential,
 } from './credentials.js';
+import { createDpopVerifier, type DpopOptions, type DpopVerifier } from './dpop/index.js';
 import {
   type ChallengeOptions,
   ConfigInvalidError,
@@ -22,8 +23,15 @@ import {
   toChallenge,
 } from './errors.js';
 import { type AuthEvent, type AuthEventListener, pathOf } from './events.js';
+import {
+  createMetadataRoute,
+  type MetadataRoute,
+  type ProtectedResourceMetadataInput,
+  protectedResourceMetadataUrl,
+} from './metadata/index.js';
+import type { ProtectedResourceOptions } from './metadata/serve.js';
 import type { Principal } from './principal.js';
-import type { AuthRequest } from './request.js';
+import { type AuthRequest, firstHeader } from './request.js';
 import { authorize, type ScopeRequirement } from './scope/evaluate.js';
 import type { SessionManager, SessionOptions } from './session/index.js';
 import { createSessionManager } from './session/index.js';
@@ -56,6 +64,16 @@ export interface GuardOptions extends ChallengeOptions {
   maxCredentialLength?: number;
   /** Receives authenticated / rejected / credential_exposed events. */
   onEvent?: AuthEventListener;
+  /**
+   * DPoP (RFC 9449): accept `Authorization: DPoP <token>` with a `DPoP` proof, refuse DPoP-bound
+   * tokens sent as bearer tokens, and answer with a `DPoP algs="…"` challenge beside `Bearer`.
+   */
+  dpop?: DpopOptions;
+  /**
+   * RFC 9728: serve the protected-resource metadata at `/.well-known/oauth-protected-resource` (and
+   * the §3.1 path-suffixed form). Without `resourceMetadataUrl`, challenges point at the §3.1 URL.
+   */
+  protectedResource?: ProtectedResourceOptions;
 }
 
 /** A guard's answer to one request. */
@@ -111,6 +129,7 @@ export function createGuard(options: GuardOptions): Guard {
     throw new ConfigInvalidError('createGuard needs at least one of tokens, apiKeys or sessions.');
   }
   const maxLength = options.maxCredentialLength ?? DEFAULT_MAX_CREDENTIAL_LENGTH;
+  const accept = { dpop: options.dpop !== undefined };
   const tokens: TokenVerifier | undefined = options.tokens ? createTokenVerifier(options.tokens) : undefined;
   const apiKeys: ApiKeyVerifier | undefined = options.apiKeys
     ? createApiKeyVerifier(options.apiKeys)
@@ -119,9 +138,23 @@ export function createGuard(options: GuardOptions): Guard {
     ? createSessionManager(options.sessions)
     : undefined;
   const tls: TlsPolicy | undefined = options.tls === false ? undefined : createTlsPolicy(options.tls ?? {});
+  const dpop: DpopVerifier | undefined = options.dpop ? createDpopVerifier(options.dpop) : undefined;
+  const metadata: MetadataRoute | undefined = options.protectedResource
+    ? createMetadataRoute(protectedResourceInput(options, dpop))
+    : undefined;
   const challengeOptions: ChallengeOptions = {
     realm: options.realm,
-    resourceMetadataUrl: options.resourceMetadataUrl,
+    resourceMetadataUrl:
+      options.resourceMetadataUrl ??
+      (metadata ? protectedResourceMetadataUrl(metadata.document.resource) : undefined),
+    ...(dpop ? { dpopAlgorithms: dpop.options.algorithms } : {}),
+  };
+  /** The origin a client called, for DPoP's `htu`: configured, else `Host` with the scheme seen. */
+  const originOf = (request: AuthRequest): string => {
+    const configured = dpop?.options.origin ?? tls?.publicOrigin;
+    if (configured) return configured;
+    const host = firstHeader(request, 'host') ?? firstHeader(request, ':authority') ?? '';
+    return `${(tls ? tls.secure(request) : request.tls) ? 'https' : 'http'}://${host}`;
   };
 
   const emit = (event: AuthEvent) => {
@@ -131,8 +164,13 @@ export function createGuard(options: GuardOptions): Guard {
       // a listener's failure never changes a decision
     }
   };
-  const refuse = (err: unknown, request: AuthRequest, credential?: Credential | null): HttpAnswer => {
-    const answer = toChallenge(err, challengeOptions);
+  const refuse = (
+    err: unknown,
+    request: AuthRequest,
+    credential?: Credential | null,
+    scheme = credential?.scheme,
+  ): HttpAnswer => {
+    const answer = toChallenge(err, scheme === 'dpop' ? { ...challengeOptions, scheme } : challengeOptions);
     if (options.onEvent && isRestguardError(err)) {
       emit({
         type: 'rejected',
@@ -147,6 +185,13 @@ export function createGuard(options: GuardOptions): Guard {
   };
 
   async function verify(credential: Credential, request: AuthRequest): Promise<Principal> {
+    if (credential.scheme === 'dpop') {
+      // RFC 9449 §7.1: the DPoP scheme carries access tokens only.
+      if (!tokens) throw new CredentialsMissingError('DPoP tokens are not accepted here.');
+      const principal = await tokens.verify(credential.value);
+      await dpop!.check(request, credential.value, 'dpop', principal, originOf(request));
+      return principal;
+    }
     if (apiKeys && (credential.source === 'x-api-key' || apiKeys.isApiKey(credential.value))) {
       return apiKeys.verify(credential.value);
     }
@@ -154,6 +199,7 @@ export function createGuard(options: GuardOptions): Guard {
       throw new CredentialsMissingError('API keys are not accepted here.');
     if (!tokens) throw new CredentialsMissingError('Bearer tokens are not accepted here.');
     const principal = await tokens.verify(credential.value);
+    if (dpop) await dpop.check(request, credential.value, 'bearer', principal, originOf(request));
     if (principal.claims?.cnf !== undefined) {
       await checkCertificateBinding(
         principal.claims,
@@ -198,7 +244,7 @@ export function createGuard(options: GuardOptions): Guard {
           });
           throw new HttpsRequiredError();
         }
-        credential = extractCredential(request, maxLength);
+        credential = extractCredential(request, maxLength, accept);
         if (tls && !secure) {
           if (credential) {
             const exposed = apiKeys?.isApiKey(credential.value)
@@ -228,6 +274,11 @@ export function createGuard(options: GuardOptions): Guard {
           });
         }
         if (requirement !== undefined) authorize(principal, requirement);
+        if (credential?.scheme === 'dpop' && dpop) {
+          // RFC 9449 §8.2: a fresh nonce may go out on any answer; the client uses it next time.
+          const nonce = await dpop.nonce();
+          if (nonce) headers['dpop-nonce'] = nonce;
+        }
         return { allow: true, principal, headers };
       } catch (err) {
         const answer = refuse(err, request, credential);
@@ -236,7 +287,7 @@ export function createGuard(options: GuardOptions): Guard {
       }
     },
     async authenticate(request) {
-      const credential = extractCredential(request, maxLength);
+      const credential = extractCredential(request, maxLength, accept);
       return credential ? verify(credential, request) : withoutCredential(request);
     },
     enforce(principal, requirement = [], request) {
@@ -246,20 +297,48 @@ export function createGuard(options: GuardOptions): Guard {
       } catch (err) {
         // The request (built lazily when given as a function) only names the refusal's event.
         const refused = typeof request === 'function' ? request() : request;
-        return refused ? refuse(err, refused) : toChallenge(err, challengeOptions);
+        if (!refused) return toChallenge(err, challengeOptions);
+        // A request that came with the DPoP scheme gets the error on its DPoP challenge (RFC 9449 §7.1).
+        const scheme = dpop && /^dpop /i.test(refused.headers('authorization')[0] ?? '') ? 'dpop' : undefined;
+        return refuse(err, refused, null, scheme);
       }
     },
-    handlesAuthRoutes: sessions !== undefined,
+    handlesAuthRoutes: sessions !== undefined || metadata !== undefined,
     challenge: (err) => toChallenge(err, challengeOptions),
     async handleAuthRoute(request) {
+      // The metadata is public, but over HTTPS only: plain HTTP falls through to the TLS policy.
+      if (metadata && (!tls || tls.secure(request))) {
+        const answer = metadata.answer(request);
+        if (answer) {
+          if (tls?.hsts) answer.headers['strict-transport-security'] = tls.hsts;
+          return answer;
+        }
+      }
       if (!sessions) return null;
       const answer = await sessions.handle(request);
       if (answer && tls?.hsts && tls.secure(request)) answer.headers['strict-transport-security'] = tls.hsts;
       return answer;
     },
     async close() {
-      await Promise.all([tokens?.close(), apiKeys?.close(), sessions?.close()]);
+      await Promise.all([tokens?.close(), apiKeys?.close(), sessions?.close(), dpop?.close()]);
     },
   };
   return guard;
+}
+
+/** The metadata document's input: the option, with issuers and DPoP members filled from the config. */
+function protectedResourceInput(
+  options: GuardOptions,
+  dpop: DpopVerifier | undefined,
+): ProtectedResourceMetadataInput {
+  const input = options.protectedResource!;
+  const issuers = options.tokens?.issuers.map((trusted) => trusted.issuer);
+  const required = issuers?.every((issuer) => dpop?.options.policy(issuer) === 'required') === true;
+  return {
+    ...(issuers ? { authorizationServers: issuers } : {}),
+    ...(dpop
+      ? { dpopSigningAlgValuesSupported: dpop.options.algorithms, dpopBoundAccessTokensRequired: required }
+      : {}),
+    ...input,
+  };
 }

@@ -6,10 +6,14 @@ export * from './api-key/index.js';
 // --- configuration from the environment ---
 export * from './config-from-env.js';
 export * from './credentials.js';
+// --- DPoP (RFC 9449) ---
+export * from './dpop/index.js';
 // --- spine (errors, request, principal, credentials, scopes, events, guard) ---
 export * from './errors.js';
 export * from './events.js';
 export * from './guard.js';
+// --- protected-resource metadata (RFC 9728) ---
+export * from './metadata/index.js';
 export * from './principal.js';
 export * from './request.js';
 export * from './scope/evaluate.js';

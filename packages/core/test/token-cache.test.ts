@@ -80,6 +80,26 @@ describe('verified-token cache', () => {
     expect(signatures.calls).toBe(4);
   });
 
+  it('counts the principal it keeps (claims, scopes), not the token length, against maxBytes', async () => {
+    // Many short scopes: each costs a few bytes of token but a Set entry and a string in the principal.
+    const scope = Array.from({ length: 400 }, (_, i) => `s${i}`).join(' ');
+    const many = await issuer.mint({ scope });
+    const plain = await issuer.mint();
+    const signatures = counting();
+    // Room for three times the token's length: the old rule (length + 64) would cache it.
+    const verifier = verifierFor(
+      issuer,
+      {},
+      { cache: { maxBytes: many.length * 3 }, signatureVerifier: signatures },
+    );
+    await verifier.verify(many);
+    await verifier.verify(many);
+    expect(signatures.calls).toBe(2); // retains more than its bound: never cached
+    await verifier.verify(plain);
+    await verifier.verify(plain);
+    expect(signatures.calls).toBe(3); // an ordinary principal fits
+  });
+
   it('never caches a refused token', async () => {
     const signatures = counting();
     const verifier = verifierFor(issuer, {}, { cache: {}, signatureVerifier: signatures });

@@ -4,6 +4,7 @@
  * instances starting together migrate one after the other and the later ones find nothing to do.
  * Version 2 adds a trigger that sends `NOTIFY restguard_api_keys` on every insert, revocation, expiry
  * change, re-hash or deletion, whoever makes it (another instance, the CLI, a manual `UPDATE`).
+ * Version 6 adds the DPoP replay cache (`dpop_replay`, see replay-store.ts).
  */
 import type pg from 'pg';
 
@@ -66,6 +67,16 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         EXECUTE FUNCTION ${s}.notify_api_key_change();
       CREATE TRIGGER api_keys_deleted AFTER DELETE ON ${s}.api_keys
         FOR EACH ROW EXECUTE FUNCTION ${s}.notify_api_key_change();`,
+  },
+  {
+    version: 6,
+    name: 'dpop replay cache',
+    sql: (s) => `
+      CREATE TABLE ${s}.dpop_replay (
+        key text PRIMARY KEY,
+        expires_at timestamptz NOT NULL
+      );
+      CREATE INDEX dpop_replay_expires ON ${s}.dpop_replay (expires_at);`,
   },
 ];
 

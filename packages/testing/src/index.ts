@@ -1,4 +1,5 @@
 // Public API of @restguard/testing. This file only re-exports.
+export { createDpopProver, type DpopProofInput, type DpopProver } from './dpop.js';
 export { createTestIssuer, type TestIssuer, type TestIssuerOptions } from './issuer.js';
 export { generateTestKey, TEST_ALGORITHMS, type TestAlgorithm, type TestKey } from './keys.js';
 export { type BadTokens, encodeJws, type MintClaims, type MintOptions } from './mint.js';

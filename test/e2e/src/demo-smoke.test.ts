@@ -89,7 +89,7 @@ describe.each(frameworks)('demo-%s on its embedded defaults', (framework) => {
     const anonymous = await get(`${baseUrl}/api/notes`);
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('www-authenticate')).toBe(
-      `Bearer realm="notes", resource_metadata="${baseUrl}/.well-known/oauth-protected-resource"`,
+      `Bearer realm="notes", resource_metadata="${baseUrl}/.well-known/oauth-protected-resource", DPoP algs="ES256 ES384 ES512 RS256 RS384 RS512 PS256 PS384 PS512 EdDSA"`,
     );
     expect(anonymous.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });

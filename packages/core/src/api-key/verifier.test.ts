@@ -90,6 +90,28 @@ describe('API-key verifier', () => {
     await verifier.close();
   }, 120_000);
 
+  it('counts the record and principal a cached key keeps against cache.maxBytes', async () => {
+    const { store, calls } = observedStore();
+    const verifier = createApiKeyVerifier({ store, cache: { maxBytes: 4 * 1024 } });
+    const small = await createApiKey(store, { name: 'small', permissions: ['read'] });
+    const big = await createApiKey(store, {
+      name: 'big',
+      permissions: ['read'],
+      metadata: { notes: 'x'.repeat(6000) },
+    });
+    await verifier.verify(small.key);
+    await verifier.verify(small.key);
+    expect(calls.findByHash).toBe(1);
+    const { bytes } = verifier.stats();
+    expect(bytes).toBeGreaterThan(small.key.length);
+    expect(bytes).toBeLessThanOrEqual(4 * 1024);
+    await verifier.verify(big.key);
+    await verifier.verify(big.key);
+    expect(calls.findByHash).toBe(3); // its metadata alone is over the bound: never cached
+    expect(verifier.stats()).toMatchObject({ entries: 1, bytes });
+    await verifier.close();
+  });
+
   it('asks the store once for a repeated unknown key and once for a known key', async () => {
     const { store, calls } = observedStore();
     const verifier = createApiKeyVerifier({ store });

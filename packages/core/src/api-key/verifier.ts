@@ -7,22 +7,31 @@
  */
 import { ApiKeyInvalidError, ConfigInvalidError, UnavailableError } from '../errors.js';
 import type { Principal } from '../principal.js';
+import { retainedSize } from '../retained-size.js';
 import { createLruCache } from './cache.js';
 import { assertApiKeyPrefix, DEFAULT_API_KEY_PREFIX, isApiKeyFormat, parseApiKey } from './format.js';
 import { type ApiKeyHasher, type ApiKeyPepper, createApiKeyHasher, timingSafeEqualString } from './hash.js';
 import { callStore, toApiKeyInfo } from './manage.js';
 import type { ApiKeyRecord, ApiKeyStore } from './store.js';
 
-/** A known key, and its principal once built (frozen: the requests using the key share it). */
+/** A known key and its principal (frozen: the requests using the key share it). */
 interface Known {
   readonly record: ApiKeyRecord;
-  principal?: Principal;
+  readonly principal: Principal;
 }
+
+/** A cache entry's own objects and its slot in the `Map`, beside what `retainedSize` counts. */
+const ENTRY_OVERHEAD = 96;
 
 /** Cache bounds. Every cache is bounded in entries and age. */
 export interface ApiKeyCacheOptions {
   /** Known keys kept, LRU. Default 10,000. */
   maxEntries?: number;
+  /**
+   * Bytes the known keys' entries may retain: hash, record (metadata included) and principal,
+   * estimated for a 64-bit heap, erring high. Default 16 MiB.
+   */
+  maxBytes?: number;
   /** Age of a known key's entry, in seconds. Default 60 (changes are also pushed by the store). */
   ttlSeconds?: number;
   /** Unknown hashes remembered, LRU. Default 10,000. */
@@ -58,7 +67,11 @@ export interface ApiKeyOptions {
 /** Sizes of the verifier's caches and write-behind buffer. */
 export interface ApiKeyCacheStats {
   entries: number;
+  /** Bytes the known keys' entries retain (estimated), bounded by `cache.maxBytes`. */
+  bytes: number;
   negativeEntries: number;
+  /** Bytes the unknown hashes' entries retain (estimated). */
+  negativeBytes: number;
   pendingLastUsed: number;
 }
 
@@ -111,11 +124,14 @@ export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
     maxEntries: positive(c.maxEntries, 10_000, 'cache.maxEntries'),
     ttlMs: positive(c.ttlSeconds, 60, 'cache.ttlSeconds') * 1000,
     now: clock,
+    sizeOf: (hash, entry) => ENTRY_OVERHEAD + retainedSize(hash) + retainedSize(entry),
+    maxBytes: positive(c.maxBytes, 16 * 1024 * 1024, 'cache.maxBytes'),
   });
   const unknown = createLruCache<string, true>({
     maxEntries: positive(c.negativeMaxEntries, 10_000, 'cache.negativeMaxEntries'),
     ttlMs: positive(c.negativeTtlSeconds, 30, 'cache.negativeTtlSeconds') * 1000,
     now: clock,
+    sizeOf: (hash) => ENTRY_OVERHEAD + retainedSize(hash),
   });
   const flushMs = positive(options.lastUsedFlushSeconds, 30, 'lastUsedFlushSeconds') * 1000;
   const inflight = new Map<string, Promise<Known | null>>();
@@ -124,6 +140,13 @@ export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
     Object.freeze(info.permissions);
     return Object.freeze(info);
   };
+  const principalOf = (record: ApiKeyRecord): Principal =>
+    Object.freeze({
+      kind: 'apiKey' as const,
+      subject: record.subject ?? `apikey:${record.id}`,
+      scopes: new Set(record.permissions),
+      apiKey: frozenInfo(record),
+    });
   /** lastUsedAt (ms) by key id, written behind. */
   const pending = new Map<string, number>();
   let generation = 0;
@@ -155,7 +178,8 @@ export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
     const started = generation;
     try {
       const record = await findRecord(key, hash);
-      const found = record ? { record } : null;
+      // Built before it is cached, so the cache counts the principal it keeps.
+      const found = record ? { record, principal: principalOf(record) } : null;
       if (generation === started) {
         if (found) known.set(hash, found);
         else unknown.set(hash, true);
@@ -220,12 +244,6 @@ export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
       }
       pending.set(record.id, at);
       if (pending.size >= 1000) void flush();
-      found.principal ??= Object.freeze({
-        kind: 'apiKey' as const,
-        subject: record.subject ?? `apikey:${record.id}`,
-        scopes: new Set(record.permissions),
-        apiKey: frozenInfo(record),
-      });
       return found.principal;
     },
     async exposed(key, revoke) {
@@ -253,7 +271,13 @@ export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
       unsubscribe();
       await flush();
     },
-    stats: () => ({ entries: known.size, negativeEntries: unknown.size, pendingLastUsed: pending.size }),
+    stats: () => ({
+      entries: known.size,
+      bytes: known.bytes,
+      negativeEntries: unknown.size,
+      negativeBytes: unknown.bytes,
+      pendingLastUsed: pending.size,
+    }),
     flush,
   };
 }

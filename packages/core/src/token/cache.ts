@@ -2,6 +2,8 @@
  * The verified-token cache: a repeated token costs no signature check. Keys are SHA-256 digests of
  * the token (a stolen cache dump holds no token); each entry is dropped at its expiry (the token's
  * `exp`, or earlier); the cache is bounded in entries and in bytes, evicting least recently used.
+ * An entry's bytes are what it keeps alive: its key, the principal with its claims and scopes, and
+ * the entry itself (see retained-size.ts), not the token's length.
  *
  * Recency is kept the cheap way: a hit moves an entry to the young end only when it sits in the older
  * half of the cache, so a hot token costs one `Map.get`, not a delete and a re-insert per request
@@ -10,6 +12,10 @@
  */
 import { base64url } from 'jose';
 import type { Principal } from '../principal.js';
+import { retainedSize } from '../retained-size.js';
+
+/** An entry's own object (principal, expiresAt, bytes, stamp) and its slot in the `Map`. */
+const ENTRY_OVERHEAD = 56 + 32;
 
 interface Entry {
   readonly principal: Principal;
@@ -66,9 +72,14 @@ export class TokenCache {
     return entry.principal;
   }
 
+  /** Bytes the entries retain (estimated, see retained-size.ts), counted against `maxBytes`. */
+  get retainedBytes(): number {
+    return this.bytes;
+  }
+
   /** Caches a principal until `expiresAt` (ms); ignored when already expired or larger than the cache. */
-  set(key: string, principal: Principal, expiresAt: number, tokenLength: number): void {
-    const bytes = tokenLength + 64;
+  set(key: string, principal: Principal, expiresAt: number): void {
+    const bytes = ENTRY_OVERHEAD + retainedSize(key) + retainedSize(principal);
     if (expiresAt <= this.clock() || bytes > this.maxBytes || this.maxEntries === 0) return;
     const previous = this.entries.get(key);
     if (previous) {

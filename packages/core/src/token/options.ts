@@ -107,11 +107,14 @@ export interface FetchTimings {
   maxResponseBytes?: number;
 }
 
-/** The verified-token cache: bounded in entries and in bytes (token lengths). */
+/** The verified-token cache: bounded in entries and in the bytes its entries retain. */
 export interface TokenCacheOptions {
   /** Default 10000. */
   maxEntries?: number;
-  /** Sum of cached tokens' lengths. Default 16 MiB. */
+  /**
+   * Bytes the cache may retain: each entry's key, principal, claims and scopes (estimated for a
+   * 64-bit heap, erring high). Default 16 MiB.
+   */
   maxBytes?: number;
 }
 

@@ -212,7 +212,7 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
       const { principal, expiresAt } = looksLikeJws(token)
         ? await verifyJwt(token)
         : await verifyOpaque(token);
-      cache?.set(key, principal, expiresAt, token.length);
+      cache?.set(key, principal, expiresAt);
       return principal;
     },
     close() {

@@ -1,0 +1,123 @@
+/**
+ * The Redis replay store against a real redis-server (`TEST_REDIS_URL`, started by the test command):
+ * atomic first-claim-wins, expiry set on the key, a proof replayed against a second instance refused,
+ * and an unreachable Redis answered with 503, never a pass.
+ */
+import { type AuthRequest, createGuard, type Guard } from '@restguard/core';
+import { createDpopProver, createTestIssuer, type TestIssuer } from '@restguard/testing';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisReplayStore } from '../src/index.js';
+
+function testRedisUrl(): string {
+  const url = process.env.TEST_REDIS_URL;
+  if (!url) throw new Error('TEST_REDIS_URL is not set: run the tests through `npm test` (it starts Redis).');
+  return url;
+}
+
+const prefix = `rg-test:${process.pid}:${Math.random().toString(36).slice(2)}:`;
+const raw = createClient({ url: testRedisUrl() });
+beforeAll(() => raw.connect());
+afterAll(async () => {
+  for await (const keys of raw.scanIterator({ MATCH: `${prefix}*` })) if (keys.length) await raw.del(keys);
+  await raw.close();
+});
+
+describe('createRedisReplayStore', () => {
+  it('lets the first claim of a key win, once, with the expiry on the key', async () => {
+    const store = createRedisReplayStore({ url: testRedisUrl(), prefix });
+    try {
+      expect(await store.claim('k1', 30)).toBe(true);
+      expect(await store.claim('k1', 30)).toBe(false);
+      expect(await store.claim('k2', 30)).toBe(true);
+      const ttl = await raw.pTTL(`${prefix}k1`);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(30_000);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('is atomic: of 20 concurrent claims on two connections, exactly one wins', async () => {
+    const [a, b] = [
+      createRedisReplayStore({ url: testRedisUrl(), prefix }),
+      createRedisReplayStore({ url: testRedisUrl(), prefix }),
+    ];
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).claim('race', 30)),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('uses a client you pass in (and leaves it open)', async () => {
+    const store = createRedisReplayStore({ client: raw, prefix });
+    expect(await store.claim('own-client', 5)).toBe(true);
+    expect(await store.claim('own-client', 5)).toBe(false);
+    await store.close();
+    expect(raw.isReady).toBe(true);
+  });
+
+  it('fails with ERR_UNAVAILABLE when Redis cannot be reached', async () => {
+    const store = createRedisReplayStore({ url: 'redis://127.0.0.1:1/0', connectTimeoutMs: 500 });
+    await expect(store.claim('x', 5)).rejects.toMatchObject({ code: 'ERR_UNAVAILABLE' });
+    await store.close();
+  });
+});
+
+describe('two instances sharing Redis', () => {
+  let issuer: TestIssuer;
+  const guards: Guard[] = [];
+  const stores: ReturnType<typeof createRedisReplayStore>[] = [];
+  beforeAll(async () => {
+    issuer = await createTestIssuer({ audience: 'https://api.example' });
+    for (let i = 0; i < 2; i++) {
+      const replayStore = createRedisReplayStore({ url: testRedisUrl(), prefix });
+      stores.push(replayStore);
+      guards.push(
+        createGuard({
+          tokens: {
+            issuers: [{ issuer: issuer.url, audience: issuer.audience }],
+            fetch: issuer.fetch,
+            allowInsecureRequests: true,
+          },
+          dpop: { replayStore },
+        }),
+      );
+    }
+  });
+  afterAll(async () => {
+    await Promise.all([...guards.map((g) => g.close()), ...stores.map((s) => s.close())]);
+    await issuer.close();
+  });
+
+  it('refuses on the second instance a proof the first accepted', async () => {
+    const prover = await createDpopProver();
+    const token = await issuer.mint({ scope: 'read', cnf: { jkt: prover.jkt } });
+    const proof = await prover.proof({
+      htm: 'GET',
+      htu: 'https://api.example/api/notes',
+      accessToken: token,
+    });
+    const request: AuthRequest = {
+      method: 'GET',
+      url: '/api/notes',
+      tls: true,
+      headers: (name) =>
+        name === 'authorization'
+          ? [`DPoP ${token}`]
+          : name === 'dpop'
+            ? [proof]
+            : name === 'host'
+              ? ['api.example']
+              : [],
+    };
+    expect((await guards[0]!.decide(request)).allow).toBe(true);
+    const replayed = await guards[1]!.decide(request);
+    expect(replayed.allow).toBe(false);
+    if (!replayed.allow) expect(JSON.parse(replayed.answer.body).error).toBe('invalid_dpop_proof');
+  });
+});
