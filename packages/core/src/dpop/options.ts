@@ -49,11 +49,13 @@ export interface DpopOptions {
 /** DPoP options with every default filled in. */
 export interface ResolvedDpopOptions {
   readonly algorithms: readonly JwsAlgorithm[];
+  /** The policy for a token's issuer. */
   readonly policy: (issuer: string | undefined) => DpopPolicy;
   readonly maxAgeSeconds: number;
   readonly clockSkewSeconds: number;
   readonly nonce?: { readonly secret: Uint8Array; readonly rotateSeconds: number };
   readonly origin?: string;
+  /** Current time in milliseconds. */
   readonly clock: () => number;
 }
 
