@@ -3,7 +3,13 @@
  * Only framework wiring lives here; start-up, routes and the OpenAPI document come from the kit.
  */
 import { colonPath, type DemoFramework, type DemoKit } from '@restguard/demo-kit';
-import { notFoundHandler, requireScopes, restguard, restguardErrorHandler } from '@restguard/express';
+import {
+  notFoundHandler,
+  openApiDocument,
+  requireScopes,
+  restguard,
+  restguardErrorHandler,
+} from '@restguard/express';
 import express, { type RequestHandler } from 'express';
 
 /** Builds the Express app for a started kit. */
@@ -30,6 +36,7 @@ export async function createListener(kit: DemoKit): Promise<express.Express> {
     const method = route.method.toLowerCase() as 'get' | 'post' | 'delete';
     app[method](colonPath(route.path), ...guard, handle);
   }
+  kit.publishOpenApi(openApiDocument(app, kit.openApi));
   app.use(notFoundHandler());
   app.use(restguardErrorHandler());
   return app;

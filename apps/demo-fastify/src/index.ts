@@ -3,6 +3,7 @@
  * (route-level scopes through `config: { restguard: { scopes } }`). Only framework wiring lives here.
  */
 import type { RequestListener } from 'node:http';
+import { guardOpenApiDocument } from '@restguard/core';
 import { colonPath, type DemoFramework, type DemoKit } from '@restguard/demo-kit';
 import { restguard } from '@restguard/fastify';
 import Fastify from 'fastify';
@@ -29,6 +30,8 @@ export async function createListener(kit: DemoKit): Promise<RequestListener> {
     });
   }
   await app.ready();
+  // The plugin recorded every route into the guard's registry as it was added.
+  kit.publishOpenApi(guardOpenApiDocument(kit.guard, kit.openApi));
   return (req, res) => app.routing(req, res);
 }
 

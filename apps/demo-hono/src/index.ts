@@ -5,7 +5,14 @@
 import type { RequestListener } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { colonPath, type DemoFramework, type DemoKit } from '@restguard/demo-kit';
-import { notFound, onError, type RestguardEnv, requireScopes, restguard } from '@restguard/hono';
+import {
+  notFound,
+  onError,
+  openApiDocument,
+  type RestguardEnv,
+  requireScopes,
+  restguard,
+} from '@restguard/hono';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
@@ -31,6 +38,7 @@ export async function createListener(kit: DemoKit): Promise<RequestListener> {
         : c.body(answer.body, status, answer.headers);
     });
   }
+  kit.publishOpenApi(openApiDocument(app, kit.openApi));
   app.notFound(notFound());
   app.onError(onError());
   return getRequestListener(app.fetch) as RequestListener;

@@ -27,10 +27,22 @@ export interface DemoConfig {
   /** Browser login at an external issuer: the client registered for this app (optional). */
   clientId: string | undefined;
   clientSecret: string | undefined;
+  /** Certificates from an ACME CA (`TLS_ACME_*`) instead of `TLS_CERT_FILE`/`TLS_KEY_FILE`. */
+  acme: DemoAcmeConfig | undefined;
   /** `RESTGUARD_API_KEY_PEPPER=ID:SECRET`: API keys hashed with HMAC-SHA256 (the CLI reads the same). */
   apiKeyPepper: { id: string; secret: string } | undefined;
-  /** `REDIS_URL`: the DPoP replay cache shared by instances; undefined: memory. */
+  /** `REDIS_URL`: the DPoP replay cache and rate-limit counters shared by instances; undefined: memory. */
   redisUrl: string | undefined;
+}
+
+/** `TLS_ACME_*`: where and how the app obtains its certificate. */
+export interface DemoAcmeConfig {
+  directoryUrl: string;
+  domains: string[];
+  email: string | undefined;
+  /** PEM file of a CA to trust for the directory (a test CA such as Pebble's). */
+  caFile: string | undefined;
+  challenge: 'http-01' | 'tls-alpn-01';
 }
 
 /** A configuration error: the app prints the message on one line and exits with code 2. */
@@ -67,6 +79,56 @@ function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   return Number(raw);
 }
 
+function acme(env: NodeJS.ProcessEnv, httpPort: number | undefined, certFile: string | undefined) {
+  const directoryUrl = env.TLS_ACME_DIRECTORY || undefined;
+  if (!directoryUrl) {
+    for (const name of ['TLS_ACME_DOMAINS', 'TLS_ACME_EMAIL', 'TLS_ACME_CA_FILE', 'TLS_ACME_CHALLENGE']) {
+      if (env[name]) throw new DemoConfigError(`${name} needs TLS_ACME_DIRECTORY`);
+    }
+    return undefined;
+  }
+  if (!/^https:\/\/[^/?#]+/.test(directoryUrl)) {
+    throw new DemoConfigError(
+      `TLS_ACME_DIRECTORY must be an https:// URL, got ${JSON.stringify(directoryUrl)}`,
+    );
+  }
+  if (certFile)
+    throw new DemoConfigError('TLS_ACME_DIRECTORY and TLS_CERT_FILE/TLS_KEY_FILE exclude each other');
+  const domains = (env.TLS_ACME_DOMAINS ?? '')
+    .split(',')
+    .map((d) => d.trim())
+    .filter((d) => d.length > 0);
+  if (domains.length === 0)
+    throw new DemoConfigError('TLS_ACME_DOMAINS must list the DNS names (comma-separated)');
+  // The contract names four TLS_ACME_* variables: setting TLS_ACME_DIRECTORY is the operator's agreement
+  // to that CA's terms of service (printed at start). TLS_ACME_AGREE_TOS=false withdraws it.
+  const agreement = env.TLS_ACME_AGREE_TOS || 'true';
+  if (agreement !== 'true' && agreement !== 'false') {
+    throw new DemoConfigError(`TLS_ACME_AGREE_TOS must be true or false, got ${JSON.stringify(agreement)}`);
+  }
+  if (agreement === 'false') {
+    throw new DemoConfigError(
+      "TLS_ACME_AGREE_TOS=false: no certificate can be ordered without agreeing to the ACME CA's terms of service",
+    );
+  }
+  const challenge = env.TLS_ACME_CHALLENGE || (httpPort === undefined ? 'tls-alpn-01' : 'http-01');
+  if (challenge !== 'http-01' && challenge !== 'tls-alpn-01') {
+    throw new DemoConfigError(
+      `TLS_ACME_CHALLENGE must be http-01 or tls-alpn-01, got ${JSON.stringify(challenge)}`,
+    );
+  }
+  if (challenge === 'http-01' && httpPort === undefined) {
+    throw new DemoConfigError('TLS_ACME_CHALLENGE=http-01 needs HTTP_PORT (the CA checks port 80 there)');
+  }
+  return {
+    directoryUrl,
+    domains,
+    email: env.TLS_ACME_EMAIL || undefined,
+    caFile: env.TLS_ACME_CA_FILE || undefined,
+    challenge,
+  } satisfies DemoAcmeConfig;
+}
+
 /**
  * Reads the contract's variables. `appDir` is the app's folder (its `data/` lives there).
  * @example
@@ -99,10 +161,11 @@ export function readDemoConfig(
     throw new DemoConfigError('REDIS_URL must start with redis:// or rediss://');
   }
   const listenPort = port(env, 'PORT', options.defaultPort)!;
+  const httpPort = port(env, 'HTTP_PORT');
   return {
     port: listenPort,
     host: env.HOST || '127.0.0.1',
-    httpPort: port(env, 'HTTP_PORT'),
+    httpPort,
     tlsCertFile: certFile,
     tlsKeyFile: keyFile,
     issuer,
@@ -113,6 +176,7 @@ export function readDemoConfig(
     devIssuerAccessTokenTtl: seconds(env, 'DEV_ISSUER_ACCESS_TOKEN_TTL', 300),
     clientId: env.AUTH_CLIENT_ID || undefined,
     clientSecret: env.AUTH_CLIENT_SECRET || undefined,
+    acme: acme(env, httpPort, certFile),
     apiKeyPepper: pepper(env.RESTGUARD_API_KEY_PEPPER),
     redisUrl,
   };

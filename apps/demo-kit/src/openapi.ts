@@ -1,11 +1,13 @@
 /**
- * The OpenAPI 3.1 document, generated from the route table: each operation's `security` lists the
- * scopes its route enforces, under both schemes (OAuth 2.0 and API key), so the document cannot drift
- * from what the guard checks.
+ * The descriptive part of the OpenAPI 3.1 document (info, servers, each operation's summary, parameters,
+ * body and answers), from the route table. The security part (schemes, each operation's `security`) is not
+ * written here: each demo app asks its restguard adapter for the document, which adds what the guard
+ * actually enforces on every route (`openApiDocument` / `guardOpenApiDocument` with this as `base`).
  */
+import type { OpenApiDocumentOptions } from '@restguard/core';
 import type { DemoRoute } from './routes.js';
 
-/** Where the authorization server's endpoints are, for the oauth2 security scheme. */
+/** Where the API and its authorization server are. */
 export interface OpenApiContext {
   serverUrl: string;
   tokenEndpoint: string | undefined;
@@ -14,22 +16,32 @@ export interface OpenApiContext {
 }
 
 /**
- * Builds the OpenAPI document for the given routes.
+ * The options an adapter's OpenAPI helper takes for the demo: the descriptive base document, the
+ * authorization server's endpoints for the OAuth 2.0 flows and a description per scope.
  * @example
- * const doc = buildOpenApi(createApiRoutes(), { serverUrl, tokenEndpoint, authorizationEndpoint, audience });
+ * const doc = openApiDocument(app, demoOpenApiOptions(routes, { serverUrl, tokenEndpoint, authorizationEndpoint, audience }));
  */
-export function buildOpenApi(routes: readonly DemoRoute[], context: OpenApiContext): Record<string, unknown> {
+export function demoOpenApiOptions(
+  routes: readonly DemoRoute[],
+  context: OpenApiContext,
+): OpenApiDocumentOptions {
   const scopes = [...new Set(routes.flatMap((route) => route.scopes ?? []))].sort();
-  const scopeDocs = Object.fromEntries(scopes.map((scope) => [scope, `The ${scope} permission on notes`]));
-  const flows: Record<string, unknown> = {};
-  if (context.tokenEndpoint) flows.clientCredentials = { tokenUrl: context.tokenEndpoint, scopes: scopeDocs };
-  if (context.tokenEndpoint && context.authorizationEndpoint) {
-    flows.authorizationCode = {
-      authorizationUrl: context.authorizationEndpoint,
-      tokenUrl: context.tokenEndpoint,
-      scopes: scopeDocs,
-    };
-  }
+  return {
+    base: openApiBase(routes, context),
+    authorizationServer: {
+      token_endpoint: context.tokenEndpoint,
+      authorization_endpoint: context.authorizationEndpoint,
+    },
+    scopeDescriptions: Object.fromEntries(scopes.map((scope) => [scope, `The ${scope} permission on notes`])),
+  };
+}
+
+/**
+ * The OpenAPI document without its security part.
+ * @example
+ * const base = openApiBase(createApiRoutes(), { serverUrl, tokenEndpoint, authorizationEndpoint, audience });
+ */
+export function openApiBase(routes: readonly DemoRoute[], context: OpenApiContext): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const operation: Record<string, unknown> = {
@@ -52,19 +64,6 @@ export function buildOpenApi(routes: readonly DemoRoute[], context: OpenApiConte
         content: { 'application/json': { schema: route.requestBody } },
       };
     }
-    if (route.scopes === null) {
-      operation.security = [];
-    } else {
-      operation.security = [
-        { oauth2: [...route.scopes] },
-        { apiKey: [...route.scopes] },
-        { bearerApiKey: [...route.scopes] },
-      ];
-      const responses = operation.responses as Record<string, unknown>;
-      responses['401'] = { description: 'Missing or invalid credential (RFC 6750 challenge, problem+json)' };
-      if (route.scopes.length > 0) responses['403'] = { description: 'Insufficient scope' };
-      responses['503'] = { description: 'Verification temporarily unavailable (Retry-After)' };
-    }
     paths[route.path] = { ...(paths[route.path] ?? {}), [route.method.toLowerCase()]: operation };
   }
   return {
@@ -75,17 +74,6 @@ export function buildOpenApi(routes: readonly DemoRoute[], context: OpenApiConte
       description: `Access tokens for the audience ${context.audience}, or restguard API keys.`,
     },
     servers: [{ url: context.serverUrl }],
-    components: {
-      securitySchemes: {
-        oauth2: { type: 'oauth2', description: 'RFC 9068 JWT access tokens', flows },
-        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'A restguard API key' },
-        bearerApiKey: {
-          type: 'http',
-          scheme: 'bearer',
-          description: 'A restguard API key as the bearer value',
-        },
-      },
-    },
     paths,
   };
 }

@@ -70,17 +70,17 @@ $('add').onsubmit = async (e) => { e.preventDefault();
 /**
  * Renders an OpenAPI document as a readable page: operations, their security and scopes.
  * @example
- * const html = docsPage(buildOpenApi(routes, context));
+ * const html = docsPage(openApiDocument(app, demoOpenApiOptions(routes, context)));
  */
 export function docsPage(doc: Record<string, unknown>): string {
   const paths = doc.paths as Record<
     string,
-    Record<string, { summary: string; security: Record<string, string[]>[] }>
+    Record<string, { summary?: string; security?: Record<string, string[]>[] }>
   >;
   const ops = Object.entries(paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, op]) => {
       const security =
-        op.security.length === 0
+        op.security === undefined || op.security.length === 0
           ? 'public'
           : op.security
               .map((s) =>
@@ -89,7 +89,7 @@ export function docsPage(doc: Record<string, unknown>): string {
                 ),
               )
               .join(' or ');
-      return `<div class="op"><span class="m">${method.toUpperCase()}</span><code>${escapeHtml(path)}</code> — ${escapeHtml(op.summary)}<br><small>security: ${escapeHtml(security)}</small></div>`;
+      return `<div class="op"><span class="m">${method.toUpperCase()}</span><code>${escapeHtml(path)}</code> — ${escapeHtml(op.summary ?? '')}<br><small>security: ${escapeHtml(security)}</small></div>`;
     }),
   );
   const schemes = JSON.stringify((doc.components as Record<string, unknown>).securitySchemes, null, 2);

@@ -8,12 +8,27 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import path from 'node:path';
-import { type ApiKeyStore, createApiKey, createApiKeyHasher, createGuard, type Guard } from '@restguard/core';
-import { createHttpsServer, ensureDevCertificates, plainHttpListener } from '@restguard/core/node';
+import type { AcmeManager } from '@restguard/acme';
+import {
+  type ApiKeyStore,
+  ConfigInvalidError,
+  createApiKey,
+  createApiKeyHasher,
+  createGuard,
+  type Guard,
+  type OpenApiDocumentOptions,
+} from '@restguard/core';
+import {
+  createHttpsServer,
+  createRateLimitBackend,
+  ensureDevCertificates,
+  plainHttpListener,
+} from '@restguard/core/node';
 import { createRedisReplayStore } from '@restguard/store-redis';
-import { type DemoConfig, DemoConfigError, readDemoConfig } from './config.js';
+import { Redis } from 'ioredis';
+import { type DemoAcmeConfig, type DemoConfig, DemoConfigError, readDemoConfig } from './config.js';
 import { createTrustingFetch } from './fetch.js';
-import { buildOpenApi } from './openapi.js';
+import { demoOpenApiOptions } from './openapi.js';
 import { docsPage, homePage } from './pages.js';
 import { createApiRoutes, type DemoResponse, type DemoRoute } from './routes.js';
 
@@ -26,6 +41,13 @@ export interface DemoKit {
   routes: DemoRoute[];
   /** `https://HOST:PORT` of this app. */
   baseUrl: string;
+  /** What the adapter's OpenAPI helper takes: the descriptive base document and the OAuth 2.0 endpoints. */
+  openApi: OpenApiDocumentOptions;
+  /**
+   * Serves this document at `/openapi.json` and `/docs`: the one the app's adapter generated from what
+   * its guard enforces. Call it once the routes are declared.
+   */
+  publishOpenApi(doc: Record<string, unknown>): void;
 }
 
 /** One framework's demo. */
@@ -45,6 +67,10 @@ export interface RunningDemo {
   issuer: string;
   close(): Promise<void>;
 }
+
+/** The rate of the demo's limited key, and the default per token subject or API key. */
+const DEMO_KEY_RATE = '5/min';
+const DEMO_DEFAULT_RATE = '600/min';
 
 const html = (body: string): DemoResponse => ({
   status: 200,
@@ -67,6 +93,32 @@ async function openStore(databaseUrl: string): Promise<ApiKeyStore> {
   }
   const { createPostgresApiKeyStore } = await import('@restguard/store-postgres');
   return createPostgresApiKeyStore({ connectionString: databaseUrl });
+}
+
+/** The ACME manager for TLS_ACME_*: account and certificates under the data folder (0700/0600). */
+async function createAcme(config: DemoConfig, acme: DemoAcmeConfig): Promise<AcmeManager> {
+  const { createAcmeManager } = await import('@restguard/acme');
+  process.stderr.write(
+    `acme: TLS_ACME_DIRECTORY is set, so this server agrees to the terms of service of ${acme.directoryUrl}\n`,
+  );
+  try {
+    return createAcmeManager({
+      directoryUrl: acme.directoryUrl,
+      domains: acme.domains,
+      ...(acme.email ? { email: acme.email } : {}),
+      termsOfServiceAgreed: true,
+      challenge: acme.challenge,
+      directory: path.join(config.dataDir, 'acme'),
+      ...(acme.caFile ? { directoryCa: readFileSync(acme.caFile, 'utf8') } : {}),
+      onEvent: (event) => process.stderr.write(`acme: ${JSON.stringify(event)}\n`),
+    });
+  } catch (error) {
+    if (error instanceof ConfigInvalidError) throw new DemoConfigError(`TLS_ACME_*: ${error.message}`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new DemoConfigError(`TLS_ACME_CA_FILE cannot be read: ${acme.caFile}`);
+    }
+    throw error;
+  }
 }
 
 /** The session-sealing secret, generated once and kept in the data folder (mode 0600). */
@@ -93,14 +145,18 @@ export async function startDemo(
   const config = readDemoConfig(env, { appDir: framework.appDir, defaultPort: framework.defaultPort });
   mkdirSync(config.dataDir, { recursive: true });
 
-  // Certificates: the contract's files, or a development CA and server certificate (reused).
-  const dev = config.tlsCertFile
-    ? undefined
-    : await ensureDevCertificates(path.join(config.dataDir, 'tls'), {
-        hosts: [...new Set(['localhost', '127.0.0.1', '::1', config.host])],
-      });
-  const certFile = config.tlsCertFile ?? dev!.certFile;
-  const keyFile = config.tlsKeyFile ?? dev!.keyFile;
+  // Certificates: from an ACME CA (TLS_ACME_*), the contract's files, or a development CA and server
+  // certificate (reused; with ACME, only for the embedded dev issuer).
+  const acme = config.acme ? await createAcme(config, config.acme) : undefined;
+  const acmeFiles = acme ? await acme.prepare() : undefined;
+  const dev =
+    config.tlsCertFile || (acme && config.issuer)
+      ? undefined
+      : await ensureDevCertificates(path.join(config.dataDir, 'tls'), {
+          hosts: [...new Set(['localhost', '127.0.0.1', '::1', config.host])],
+        });
+  const certFile = acmeFiles?.certFile ?? config.tlsCertFile ?? dev!.certFile;
+  const keyFile = acmeFiles?.keyFile ?? config.tlsKeyFile ?? dev!.keyFile;
 
   // Listen first (PORT=0 works): the dev issuer needs this app's real callback URL.
   let listener: RequestListener = (_req, res) => {
@@ -119,7 +175,7 @@ export async function startDemo(
     https.listen(config.port, config.host, () => resolve());
   });
   const port = (https.address() as { port: number }).port;
-  const baseUrl = `https://${urlHost(config.host)}:${port}`;
+  const baseUrl = `https://${config.acme ? config.acme.domains[0] : urlHost(config.host)}:${port}`;
 
   let issuer = config.issuer;
   let closeIssuer: (() => Promise<void>) | undefined;
@@ -136,7 +192,7 @@ export async function startDemo(
       host: config.host,
       port: config.port === 0 ? 0 : config.devIssuerPort,
       // The app's own certificate; `ca` lets the issuer reach this app for back-channel logout.
-      tls: { certFile, keyFile, ...(dev ? { ca: dev.caCertPem } : {}) },
+      tls: dev ? { certFile: dev.certFile, keyFile: dev.keyFile, ca: dev.caCertPem } : { certFile, keyFile },
       audience: config.audience,
       dataDir: path.join(config.dataDir, 'dev-issuer'),
       accessTokenTtlSeconds: config.devIssuerAccessTokenTtl,
@@ -163,19 +219,31 @@ export async function startDemo(
   await store.migrate();
   const firstKeys: { label: string; key: string }[] = [];
   if ((await store.list({ includeRevoked: true })).length === 0) {
-    for (const [label, permissions] of [
-      ['read', ['read']],
-      ['read+write', ['read', 'write']],
+    for (const [label, permissions, rateLimit] of [
+      ['read', ['read'], undefined],
+      ['read+write', ['read', 'write'], undefined],
+      ['limited', ['read'], DEMO_KEY_RATE],
     ] as const) {
       const { key } = await createApiKey(store, {
         name: `demo ${label}`,
         permissions: [...permissions],
         prefix: 'rg_test',
         hasher,
+        ...(rateLimit ? { rateLimit } : {}),
       });
       firstKeys.push({ label, key });
     }
   }
+
+  // Rate-limit counters: Redis when REDIS_URL is set (instances share one budget), else memory. A Redis
+  // that is down fails fast (no offline queue) and the limiter fails open; authentication never does.
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+    : undefined;
+  redis?.on('error', () => {});
+  const rateLimitBackend = redis
+    ? createRateLimitBackend({ store: 'redis', client: redis })
+    : createRateLimitBackend({ store: 'memory' });
 
   const resourceMetadataUrl = `${baseUrl}/.well-known/oauth-protected-resource`;
   // DPoP proofs are remembered in Redis when instances share one (REDIS_URL), else in memory.
@@ -187,7 +255,7 @@ export async function startDemo(
     protectedResource: {
       resource: config.audience,
       authorizationServers: [issuer],
-      scopesSupported: ['read', 'write'],
+      // scopes_supported: the scopes the routes enforce (guard.routes), as the adapter recorded them
       resourceName: `restguard notes (${framework.name})`,
       resourceDocumentation: `${baseUrl}/docs`,
     },
@@ -212,15 +280,15 @@ export async function startDemo(
         }
       : {}),
     optional: true,
+    rateLimit: {
+      backend: rateLimitBackend,
+      default: DEMO_DEFAULT_RATE,
+    },
   });
 
   const apiRoutes = createApiRoutes();
-  const openapi = buildOpenApi(apiRoutes, {
-    serverUrl: baseUrl,
-    tokenEndpoint: metadata?.token_endpoint,
-    authorizationEndpoint: metadata?.authorization_endpoint,
-    audience: config.audience,
-  });
+  // The OpenAPI document comes from the framework's adapter (what the guard enforces), published below.
+  let openapi: Record<string, unknown> = {};
   const page = homePage({
     framework: framework.name,
     baseUrl,
@@ -243,15 +311,33 @@ export async function startDemo(
     siteRoute('/openapi.json', 'openapi', () => jsonBody(openapi)),
     siteRoute('/docs', 'docs', () => html(docsPage(openapi))),
   ];
-  listener = await framework.createListener({ config, guard, routes, baseUrl });
+  const openApi = demoOpenApiOptions(routes, {
+    serverUrl: baseUrl,
+    tokenEndpoint: metadata?.token_endpoint,
+    authorizationEndpoint: metadata?.authorization_endpoint,
+    audience: config.audience,
+  });
+  const publishOpenApi = (doc: Record<string, unknown>) => {
+    openapi = doc;
+  };
+  listener = await framework.createListener({ config, guard, routes, baseUrl, openApi, publishOpenApi });
 
   let http: ReturnType<typeof createHttpServer> | undefined;
   if (config.httpPort !== undefined) {
     // Plain HTTP only applies the TLS policy: redirects GET/HEAD, refuses credentials, serves nothing.
-    http = createHttpServer(plainHttpListener(guard));
+    // With ACME over HTTP-01 it also answers the CA's /.well-known/acme-challenge/ requests.
+    const policy = plainHttpListener(guard);
+    http = createHttpServer(acme ? acme.httpChallengeListener(policy) : policy);
     await new Promise<void>((resolve, reject) => {
       http!.once('error', reject);
       http!.listen(config.httpPort, config.host, () => resolve());
+    });
+  }
+
+  if (acme) {
+    // Before the banner: a certificate from the CA is installed (or stored and still valid).
+    await acme.start(https).catch((error: unknown) => {
+      throw error instanceof ConfigInvalidError ? new DemoConfigError(error.message) : error;
     });
   }
 
@@ -261,7 +347,8 @@ export async function startDemo(
     baseUrl,
     issuer,
     embedded: !config.issuer,
-    caFile: dev?.caFile,
+    caFile: acme ? undefined : dev?.caFile,
+    acme: config.acme,
     firstKeys,
     tokenEndpoint: metadata?.token_endpoint,
     httpPort: http ? (http.address() as { port: number }).port : undefined,
@@ -276,9 +363,11 @@ export async function startDemo(
         new Promise((r) => https.close(r)),
         http ? new Promise((r) => http!.close(r)) : undefined,
       ]);
+      acme?.close();
       await guard.close();
       await replayStore?.close();
       await store.close();
+      redis?.disconnect();
       await closeIssuer?.();
     })());
   return { baseUrl, issuer, close };
@@ -294,6 +383,7 @@ interface BannerContext {
   firstKeys: { label: string; key: string }[];
   tokenEndpoint: string | undefined;
   httpPort: number | undefined;
+  acme: DemoConfig['acme'];
 }
 
 function printBanner(c: BannerContext): void {
@@ -302,7 +392,12 @@ function printBanner(c: BannerContext): void {
     `restguard notes demo (${c.framework}) listening on ${c.baseUrl}`,
     `  issuer:    ${c.issuer}${c.embedded ? '  (embedded dev issuer: for development only)' : ''}`,
     `  key store: ${c.config.databaseUrl.startsWith('sqlite:') ? c.config.databaseUrl : 'postgres (DATABASE_URL)'}`,
+    `  rate limits: ${c.config.redisUrl ? 'redis (REDIS_URL), shared by instances' : 'in memory'}`,
   ];
+  if (c.acme)
+    lines.push(
+      `  certificate: ACME (${c.acme.challenge}) from ${c.acme.directoryUrl} for ${c.acme.domains.join(', ')}`,
+    );
   if (c.httpPort !== undefined)
     lines.push(`  plain HTTP on port ${c.httpPort}: redirects GET/HEAD to HTTPS, refuses credentials`);
   if (c.caFile) {
@@ -313,12 +408,16 @@ function printBanner(c: BannerContext): void {
   }
   const readKey = c.firstKeys.find((k) => k.label === 'read')?.key;
   const writeKey = c.firstKeys.find((k) => k.label === 'read+write')?.key;
+  const limitedKey = c.firstKeys.find((k) => k.label === 'limited')?.key;
   if (readKey && writeKey) {
     lines.push(
       '',
       'API keys (shown once, now: only their hashes are stored):',
       `  read:       ${readKey}`,
       `  read+write: ${writeKey}`,
+      ...(limitedKey
+        ? [`  limited:    ${limitedKey}  (read, ${DEMO_KEY_RATE}: then 429 with Retry-After)`]
+        : []),
       '',
       'Try it:',
       `  curl ${cacert}${c.baseUrl}/api/notes -H "X-API-Key: ${readKey}"`,

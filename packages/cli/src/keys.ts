@@ -1,9 +1,20 @@
 /**
- * `restguard keys create|list|revoke|rotate`. Each command validates ALL of its input first, then
+ * `restguard keys create|list|revoke|rotate|update`. Each command validates ALL of its input first, then
  * opens the database, does one management call from `@restguard/core`, prints, and closes. So a
  * refused command has changed nothing: not a row, not even a new SQLite file.
  */
-import { type ApiKeySummary, createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from '@restguard/core';
+import {
+  type ApiKeySummary,
+  createApiKey,
+  formatRate,
+  getApiKey,
+  isRestguardError,
+  listApiKeys,
+  parseRate,
+  revokeApiKey,
+  rotateApiKey,
+  setApiKeyRateLimit,
+} from '@restguard/core';
 import type { ParsedCommand } from './args.js';
 import { type DatabaseTarget, resolveDatabase } from './database.js';
 import { formatDuration, parseDuration } from './duration.js';
@@ -15,7 +26,7 @@ import { resolveHasher, resolvePrefix } from './secrets.js';
 import { withStore } from './store.js';
 
 /** The `keys` commands. */
-export type KeysCommand = 'create' | 'list' | 'revoke' | 'rotate';
+export type KeysCommand = 'create' | 'list' | 'revoke' | 'rotate' | 'update';
 
 /** Longest grace period, as core's `rotateApiKey` accepts it: 365 days. */
 const MAX_GRACE_MS = 365 * 86_400_000;
@@ -43,6 +54,7 @@ export async function runKeysCommand(
         str('expires-in') === undefined ? undefined : parseDuration(str('expires-in')!, '--expires-in');
       const subject = str('subject') === undefined ? undefined : parseSubject(str('subject')!);
       const metadata = str('metadata') === undefined ? undefined : parseMetadata(str('metadata')!);
+      const rateLimit = str('rate') === undefined ? undefined : parseRateOption(str('rate')!, false);
       const prefix = resolvePrefix(str('prefix'), io.env);
       const hasher = resolveHasher(io.env);
       const target = resolveDatabase(str('db'), io.env, io.cwd);
@@ -54,6 +66,7 @@ export async function runKeysCommand(
           expiresAt: lifetime === undefined ? null : new Date(at.getTime() + lifetime),
           ...(subject !== undefined ? { subject } : {}),
           ...(metadata !== undefined ? { metadata } : {}),
+          ...(rateLimit ? { rateLimit } : {}),
           prefix,
           hasher,
           now: at,
@@ -100,6 +113,25 @@ export async function runKeysCommand(
       }
       return 0;
     }
+    case 'update': {
+      const id = parseKeyId(parsed.positionals[0]!);
+      const rateLimit = parseRateOption(str('rate')!, true);
+      const target = resolveDatabase(str('db'), io.env, io.cwd);
+      const record = await withStore(target, 'update', async (store) => {
+        await getApiKey(store, id); // an unknown id or a database restguard never migrated: refused here
+        await store.migrate(); // a database from before rate limits gets the column (schema version 4)
+        return setApiKeyRateLimit(store, id, rateLimit);
+      });
+      const rate = record.rateLimit ?? null;
+      if (json) {
+        io.stdout(formatJson({ id: record.id, name: record.name, prefix: record.prefix, rateLimit: rate }));
+      } else {
+        io.stdout(
+          `Updated API key ${record.id} (${record.prefix}…): rate limit ${rate ?? "none (the app's default)"}.\n`,
+        );
+      }
+      return 0;
+    }
     case 'rotate': {
       const id = parseKeyId(parsed.positionals[0]!);
       const graceMs =
@@ -133,12 +165,23 @@ export async function runKeysCommand(
   }
 }
 
+/** `--rate`: N/unit in canonical form, or (for update) `none` to clear. A bad rate is a UsageError. */
+function parseRateOption(text: string, allowNone: boolean): string | null {
+  if (allowNone && text.trim().toLowerCase() === 'none') return null;
+  try {
+    return formatRate(parseRate(text));
+  } catch (err) {
+    if (!isRestguardError(err)) throw err;
+    throw new UsageError(`--rate: ${err.message}${allowNone ? ' Or none.' : ''}`);
+  }
+}
+
 /** The text shown once for a new key: what it is, then the key alone on its line. */
 function issuedText(verb: string, record: ApiKeySummary, key: string, target: DatabaseTarget): string {
   const expires = record.expiresAt ? `expires ${record.expiresAt.toISOString()}` : 'does not expire';
   return [
     `${verb} API key ${record.id} "${oneLine(record.name, 200)}" in ${target.display}`,
-    `permissions: ${record.permissions.join(', ')}; ${expires}.`,
+    `permissions: ${record.permissions.join(', ')}; ${expires}${record.rateLimit ? `; rate limit ${record.rateLimit}` : ''}.`,
     '',
     key,
     '',

@@ -41,7 +41,9 @@ describe('formatKeyTable', () => {
     const table = formatKeyTable([publicView({ ...base, name: 'evil\u001b[2J\nname' }, now)]);
     const lines = table.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^ID\s+NAME\s+PREFIX\s+PERMISSIONS\s+STATUS\s+CREATED\s+EXPIRES\s+LAST USED$/);
+    expect(lines[0]).toMatch(
+      /^ID\s+NAME\s+PREFIX\s+PERMISSIONS\s+RATE\s+STATUS\s+CREATED\s+EXPIRES\s+LAST USED$/,
+    );
     expect(table).not.toContain('\u001b');
     expect(lines[1]).toContain('never');
   });

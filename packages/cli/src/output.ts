@@ -23,6 +23,8 @@ export interface PublicKeyView {
   lastUsedAt: string | null;
   rotatedFromId: string | null;
   rotatedToId: string | null;
+  /** The key's own rate limit (`100/min`), or null: the app's default. */
+  rateLimit: string | null;
 }
 
 /**
@@ -60,6 +62,7 @@ export function publicView(record: ApiKeySummary, now: Date): PublicKeyView {
     lastUsedAt: iso(record.lastUsedAt),
     rotatedFromId: record.rotatedFromId,
     rotatedToId: record.rotatedToId,
+    rateLimit: record.rateLimit ?? null,
   };
 }
 
@@ -77,7 +80,7 @@ function shortDate(value: string | null, none: string): string {
 export function formatKeyTable(views: readonly PublicKeyView[]): string {
   if (views.length === 0) return 'No API keys.\n';
   const rows: string[][] = [
-    ['ID', 'NAME', 'PREFIX', 'PERMISSIONS', 'STATUS', 'CREATED', 'EXPIRES', 'LAST USED'],
+    ['ID', 'NAME', 'PREFIX', 'PERMISSIONS', 'RATE', 'STATUS', 'CREATED', 'EXPIRES', 'LAST USED'],
   ];
   for (const view of views) {
     rows.push(
@@ -86,6 +89,7 @@ export function formatKeyTable(views: readonly PublicKeyView[]): string {
         view.name,
         view.prefix,
         view.permissions.join(','),
+        view.rateLimit ?? 'default',
         view.status === 'rotating' ? `rotating → ${view.rotatedToId}` : view.status,
         shortDate(view.createdAt, '-'),
         shortDate(view.expiresAt, 'never'),

@@ -3,8 +3,9 @@
  * a refusal is exactly one line on stderr and exit code 2; success is exit code 0.
  */
 import { commandHelp, parseCommand } from './args.js';
+import { CERTS_HELP, certsCommands, runCertsCommand } from './certs.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, errorCode, oneLine, UsageError } from './errors.js';
-import { runKeysCommand } from './keys.js';
+import { type KeysCommand, runKeysCommand } from './keys.js';
 import { keysCommands } from './specs.js';
 import { runTokenCommand, tokenSpec } from './token.js';
 import { VERSION } from './version.js';
@@ -32,16 +33,21 @@ Manage restguard API keys (shown once, at creation; only their hashes are stored
 development access tokens.
 
 Commands:
-  keys create   --name NAME --permissions read,write [--expires-in 30d] [--json]
+  keys create   --name NAME --permissions read,write [--expires-in 30d] [--rate 100/min] [--json]
   keys list     [--all] [--json]
   keys revoke   ID [--json]
   keys rotate   ID [--grace 24h] [--json]
+  keys update   ID --rate 100/min|none [--json]
+  certs allow   --name NAME --permissions read (--cert FILE | --thumbprint X | --san dns:NAME | --subject DN) [--json]
+  certs list    [--all] [--json]
+  certs revoke  ID [--json]
+                Client certificates (verified by the server) as principals with permissions.
   token         --issuer URL --client-id ID [--scope read,write] [--resource URL] [--json]
                 A development access token (client credentials; secret in RESTGUARD_CLIENT_SECRET).
   help [COMMAND]  Show help (also: restguard keys create --help).
   --version     Print the version.
 
-Every keys command takes --db URL: sqlite:PATH, postgres://… or postgresql://…
+Every keys and certs command takes --db URL: sqlite:PATH, postgres://… or postgresql://…
 (default: the DATABASE_URL environment variable).
 
 Environment:
@@ -55,7 +61,7 @@ Environment:
 Exit codes: 0 done; 2 refused (bad input, unreachable database, unknown id): nothing was changed.
 `;
 
-const KEYS_HELP = `Usage: restguard keys <create|list|revoke|rotate> [options]
+const KEYS_HELP = `Usage: restguard keys <create|list|revoke|rotate|update> [options]
 
 Run restguard keys <command> --help for a command's options.
 `;
@@ -100,26 +106,45 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     }
     return runTokenCommand(parsed, io);
   }
+  if (first === 'certs') {
+    if (second === undefined) throw new UsageError('certs: missing command (allow, list or revoke).');
+    if (second === '--help' || second === '-h') {
+      io.stdout(CERTS_HELP);
+      return EXIT_OK;
+    }
+    const certsSpec = Object.hasOwn(certsCommands, second) ? certsCommands[second] : undefined;
+    if (!certsSpec)
+      throw new UsageError(`certs: unknown command ${safeWord(second)} (use allow, list or revoke).`);
+    const parsedCerts = parseCommand(certsSpec, rest);
+    if (parsedCerts.values.help) {
+      io.stdout(commandHelp(certsSpec));
+      return EXIT_OK;
+    }
+    return runCertsCommand(second as 'allow' | 'list' | 'revoke', parsedCerts, io);
+  }
   if (first !== 'keys') {
     if (first.startsWith('-'))
       throw new UsageError(`unknown option ${safeWord(first)}; run \`restguard --help\`.`);
     throw new UsageError(`unknown command ${safeWord(first)}; run \`restguard --help\`.`);
   }
-  if (second === undefined) throw new UsageError('keys: missing command (create, list, revoke or rotate).');
+  if (second === undefined)
+    throw new UsageError('keys: missing command (create, list, revoke, rotate or update).');
   if (second === '--help' || second === '-h') {
     io.stdout(KEYS_HELP);
     return EXIT_OK;
   }
   const spec = Object.hasOwn(keysCommands, second) ? keysCommands[second] : undefined;
   if (!spec) {
-    throw new UsageError(`keys: unknown command ${safeWord(second)} (use create, list, revoke or rotate).`);
+    throw new UsageError(
+      `keys: unknown command ${safeWord(second)} (use create, list, revoke, rotate or update).`,
+    );
   }
   const parsed = parseCommand(spec, rest);
   if (parsed.values.help) {
     io.stdout(commandHelp(spec));
     return EXIT_OK;
   }
-  return runKeysCommand(second as 'create' | 'list' | 'revoke' | 'rotate', parsed, io);
+  return runKeysCommand(second as KeysCommand, parsed, io);
 }
 
 function help(io: CliIo, words: readonly string[]): number {
@@ -127,7 +152,15 @@ function help(io: CliIo, words: readonly string[]): number {
   if (group === undefined) io.stdout(MAIN_HELP);
   else if (group === 'token' && command === undefined) io.stdout(commandHelp(tokenSpec));
   else if (group === 'keys' && command === undefined) io.stdout(KEYS_HELP);
+  else if (group === 'certs' && command === undefined) io.stdout(CERTS_HELP);
   else if (
+    group === 'certs' &&
+    command !== undefined &&
+    Object.hasOwn(certsCommands, command) &&
+    !extra.length
+  ) {
+    io.stdout(commandHelp(certsCommands[command]!));
+  } else if (
     group === 'keys' &&
     command !== undefined &&
     Object.hasOwn(keysCommands, command) &&

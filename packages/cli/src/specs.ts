@@ -1,6 +1,6 @@
 /**
  * The grammar and help of every command, in one place (the contract in DESIGN.md):
- * `keys create|list|revoke|rotate`, each with `--db` and `--json`.
+ * `keys create|list|revoke|rotate|update`, each with `--db` and `--json`.
  */
 import type { CommandSpec, OptionSpec } from './args.js';
 
@@ -41,6 +41,12 @@ export const createSpec: CommandSpec = {
       description: 'Owner behind the key (default: apikey:<id>).',
     },
     metadata: { type: 'string', value: 'JSON', description: 'A JSON object stored with the key.' },
+    rate: {
+      type: 'string',
+      value: 'RATE',
+      description:
+        "The key's own rate limit: N/unit, e.g. 100/min, 10/s, 5000/day (default: the app's default).",
+    },
     prefix: {
       type: 'string',
       value: 'PREFIX',
@@ -97,10 +103,29 @@ export const rotateSpec: CommandSpec = {
   notes: ['JSON output: {"id","key","prefix","permissions","expiresAt","rotatedFromId","graceUntil"}.'],
 };
 
+/** `restguard keys update`. */
+export const updateSpec: CommandSpec = {
+  name: 'keys update',
+  summary: "Changes an API key's rate limit. Running apps apply it within seconds.",
+  positionals: ['ID'],
+  options: {
+    db,
+    rate: {
+      type: 'string',
+      required: true,
+      value: 'RATE',
+      description: "N/unit (100/min, 10/s, 5000/day, 20/10s), or none for the app's default.",
+    },
+    json,
+  },
+  notes: ['JSON output: {"id","name","prefix","rateLimit"} (rateLimit: the rate or null).'],
+};
+
 /** Every `keys` command, by its word. */
 export const keysCommands: Readonly<Record<string, CommandSpec>> = {
   create: createSpec,
   list: listSpec,
   revoke: revokeSpec,
   rotate: rotateSpec,
+  update: updateSpec,
 };

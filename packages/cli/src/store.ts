@@ -14,7 +14,7 @@ import { errorCode, UsageError } from './errors.js';
 export const DATABASE_TIMEOUT_MS = 15_000;
 
 /** The command about to use the store; only `create` may create a database or its tables. */
-export type StoreUse = 'create' | 'list' | 'revoke' | 'rotate';
+export type StoreUse = 'create' | 'list' | 'revoke' | 'rotate' | 'update';
 
 /**
  * Opens the store, runs `work` against it, and closes it, within {@link DATABASE_TIMEOUT_MS}.
@@ -47,7 +47,8 @@ export async function withStore<T>(
   }
 }
 
-function checkSqlitePath(path: string, use: StoreUse): void {
+/** Refuses a SQLite path that `use` may not open (see {@link withStore}). */
+export function checkSqlitePath(path: string, use: StoreUse): void {
   if (existsSync(path)) {
     if (!statSync(path).isFile()) throw new UsageError(`sqlite:${path} is not a file.`);
     // Opening a file turns it into a database (WAL header): only `create` may do that to an empty file.
@@ -106,7 +107,8 @@ function missingTables(err: unknown): boolean {
   return false;
 }
 
-function deadline<T>(work: Promise<T>, target: DatabaseTarget): Promise<T> {
+/** Rejects with a one-line UsageError when `work` takes longer than {@link DATABASE_TIMEOUT_MS}. */
+export function deadline<T>(work: Promise<T>, target: DatabaseTarget): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -123,7 +125,7 @@ function deadline<T>(work: Promise<T>, target: DatabaseTarget): Promise<T> {
 }
 
 /** Turns any failure into one printable line. */
-function explain(err: unknown, target: DatabaseTarget): UsageError {
+export function explain(err: unknown, target: DatabaseTarget): UsageError {
   if (err instanceof UsageError) return err;
   if (err instanceof ApiKeyManagementError) return new UsageError(err.message);
   if (missingTables(err)) {

@@ -217,6 +217,58 @@ export function defineRoundTrip(label: string, setup: () => Promise<RoundTripDat
       expectRefused(await cli('keys', 'rotate', body.id), /revoked key cannot be rotated/);
     });
 
+    it('manages rate limits: create --rate, list shows it, update changes or clears it; bad rates change nothing', async () => {
+      const body = created(
+        await cli(
+          'keys',
+          'create',
+          '--name',
+          'limited',
+          '--permissions',
+          'read',
+          '--rate',
+          '100/minute',
+          '--json',
+        ),
+      );
+      expect((await store.findById(body.id))!.rateLimit).toBe('100/min');
+      const text = await cli('keys', 'list');
+      const line = text.stdout.split('\n').find((l) => l.startsWith(body.id))!;
+      expect(line).toMatch(/\s100\/min\s/);
+      expect(text.stdout.split('\n')[0]).toMatch(/PERMISSIONS\s+RATE\s+STATUS/);
+      const listed = JSON.parse((await cli('keys', 'list', '--json')).stdout) as {
+        id: string;
+        rateLimit: string | null;
+      }[];
+      expect(listed.find((view) => view.id === body.id)!.rateLimit).toBe('100/min');
+      const updated = await cli('keys', 'update', body.id, '--rate', '10/s', '--json');
+      expect(updated.code, updated.stderr).toBe(0);
+      expect(JSON.parse(updated.stdout)).toEqual({
+        id: body.id,
+        name: 'limited',
+        prefix: body.prefix,
+        rateLimit: '10/s',
+      });
+      expect((await store.findById(body.id))!.rateLimit).toBe('10/s');
+      const snapshot = await rows();
+      expectRefused(await cli('keys', 'update', body.id, '--rate', 'lots'), /--rate: A rate is N\/unit/);
+      expectRefused(await cli('keys', 'update', body.id), /--rate is required/);
+      expectRefused(
+        await cli('keys', 'update', 'key_doesNotExist', '--rate', '1/s'),
+        /No API key has this id/,
+      );
+      expectRefused(
+        await cli('keys', 'create', '--name', 'x', '--permissions', 'read', '--rate', '0/min'),
+        /--rate: A rate is N\/unit/,
+      );
+      expect(await rows()).toEqual(snapshot);
+      const cleared = await cli('keys', 'update', body.id, '--rate', 'none');
+      expect(cleared.stdout).toBe(
+        `Updated API key ${body.id} (${body.prefix}…): rate limit none (the app's default).\n`,
+      );
+      expect((await store.findById(body.id))!.rateLimit ?? null).toBeNull();
+    });
+
     it('refuses an unknown id, bad input and a bad duration against a live database, changing nothing', async () => {
       const snapshot = await rows();
       expectRefused(await cli('keys', 'revoke', 'key_doesNotExist'), /No API key has this id/);

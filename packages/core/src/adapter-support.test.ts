@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { errorAnswer, isGuard, readBodyText, resolveGuard, statusProblem } from './adapter-support.js';
 import { ConfigInvalidError, TokenExpiredError, UnavailableError } from './errors.js';
 import type { Guard } from './guard.js';
+import { createRouteRegistry } from './openapi/registry.js';
 import { checkScopeRequirement } from './scope/evaluate.js';
 
 const fakeGuard = {
@@ -12,6 +13,7 @@ const fakeGuard = {
   challenge: () => ({ status: 418, headers: {}, body: 'from the guard' }),
   handleAuthRoute: async () => null,
   handlesAuthRoutes: false,
+  routes: createRouteRegistry(),
   close: async () => {},
 } satisfies Guard;
 

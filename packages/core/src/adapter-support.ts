@@ -17,6 +17,42 @@ import {
   toChallenge,
 } from './errors.js';
 import { createGuard, type Guard, type GuardOptions } from './guard.js';
+import type { ScopeRequirement } from './scope/evaluate.js';
+
+const REQUIREMENT = Symbol.for('restguard.requirement');
+
+/**
+ * Marks a route handler or hook an adapter built for a scope requirement, so the adapter can record
+ * the route into `guard.routes` once it knows the route's method and path.
+ * @example
+ * return markRequirement((req, res, next) => { … }, checked);
+ */
+export function markRequirement<T extends object>(handler: T, requirement: ScopeRequirement): T {
+  return Object.assign(handler, { [REQUIREMENT]: requirement });
+}
+
+/**
+ * The requirement a handler was marked with by {@link markRequirement}, else undefined.
+ * @example
+ * const requirement = requirementOf(layer.handle);
+ */
+export function requirementOf(handler: unknown): ScopeRequirement | undefined {
+  if ((typeof handler !== 'function' && typeof handler !== 'object') || handler === null) return undefined;
+  return (handler as { [REQUIREMENT]?: ScopeRequirement })[REQUIREMENT];
+}
+
+/**
+ * What a route behind a guard's middleware needs: its own requirement when it has one, else any
+ * valid credential (`[]`), or nothing (`null`) when the guard is `optional`.
+ * @example
+ * guard.routes.record('GET', '/api/me', routeRequirement(guard, undefined));
+ */
+export function routeRequirement(
+  guard: Pick<Guard, 'options'>,
+  own: ScopeRequirement | undefined,
+): ScopeRequirement | null {
+  return own ?? (guard.options.optional ? null : []);
+}
 
 /**
  * A guard as-is, or a new one built from options. Adapters accept either, so an app can share one

@@ -17,6 +17,7 @@ export type RestguardErrorCode =
   | 'ERR_API_KEY_INVALID'
   | 'ERR_HTTPS_REQUIRED'
   | 'ERR_CSRF_REJECTED'
+  | 'ERR_RATE_LIMITED'
   | 'ERR_DPOP_PROOF_INVALID'
   | 'ERR_DPOP_NONCE_REQUIRED'
   | 'ERR_UNAVAILABLE'
@@ -112,6 +113,27 @@ export class CsrfRejectedError extends RestguardError {
     super(message, options);
   }
 }
+/**
+ * The credential's rate limit is spent: 429 (RFC 6585 §4) with `Retry-After` and the IETF
+ * `RateLimit-Policy` / `RateLimit` headers. Never a 401: the credential itself is fine.
+ */
+export class RateLimitedError extends RestguardError {
+  readonly code = 'ERR_RATE_LIMITED' as const;
+  /** Seconds until the budget resets (`Retry-After`). */
+  readonly retryAfterSeconds: number;
+  /** The `RateLimit-Policy` and `RateLimit` header values. */
+  readonly rateLimitHeaders: Readonly<Record<string, string>>;
+  constructor(
+    retryAfterSeconds: number,
+    rateLimitHeaders: Readonly<Record<string, string>> = {},
+    message = 'Too many requests for this credential; retry later.',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    this.rateLimitHeaders = rateLimitHeaders;
+  }
+}
 /** A missing, malformed or failing DPoP proof (RFC 9449 §4.3): 401 `invalid_dpop_proof`. */
 export class DpopProofInvalidError extends RestguardError {
   readonly code = 'ERR_DPOP_PROOF_INVALID' as const;
@@ -156,6 +178,7 @@ for (const refusal of [
   ApiKeyInvalidError,
   HttpsRequiredError,
   CsrfRejectedError,
+  RateLimitedError,
   DpopProofInvalidError,
   DpopNonceRequiredError,
 ]) {
@@ -172,6 +195,7 @@ export type AnyRestguardError =
   | ApiKeyInvalidError
   | HttpsRequiredError
   | CsrfRejectedError
+  | RateLimitedError
   | DpopProofInvalidError
   | DpopNonceRequiredError
   | UnavailableError
@@ -230,6 +254,7 @@ const table: Record<RestguardErrorCode, Row> = {
     title: 'Cross-site request refused',
     challenge: false,
   },
+  ERR_RATE_LIMITED: { status: 429, error: 'rate_limited', title: 'Too many requests', challenge: false },
   ERR_DPOP_PROOF_INVALID: {
     status: 401,
     error: 'invalid_dpop_proof',
@@ -360,6 +385,10 @@ export function toChallenge(err: unknown, options: ChallengeOptions = {}): HttpA
     headers['www-authenticate'] = challengeValue(err.code, options, row.error, description, scope);
   if (err.code === 'ERR_DPOP_NONCE_REQUIRED') headers['dpop-nonce'] = err.nonce;
   if (err.code === 'ERR_UNAVAILABLE') headers['retry-after'] = String(err.retryAfterSeconds);
+  if (err.code === 'ERR_RATE_LIMITED') {
+    headers['retry-after'] = String(err.retryAfterSeconds);
+    Object.assign(headers, err.rateLimitHeaders);
+  }
   const extra: Record<string, unknown> = {};
   if (row.error) extra.error = row.error;
   if (scope) extra.scope = scope.join(' ');

@@ -27,6 +27,16 @@ export type AuthEvent =
       revoked?: boolean;
       method: string;
       path: string;
+    }
+  | {
+      /**
+       * The rate limiter's store failed; `policy` says what was done: `allow` (the limiter failed open
+       * for this request; authentication did not) or `deny` (503).
+       */
+      type: 'rate_limit_unavailable';
+      policy: 'allow' | 'deny';
+      method: string;
+      path: string;
     };
 
 /** Receives {@link AuthEvent}s. Must not throw; exceptions are swallowed. */

@@ -7,6 +7,11 @@
 import type { ApiKeyOptions, ApiKeyVerifier } from './api-key/index.js';
 import { createApiKeyVerifier } from './api-key/index.js';
 import {
+  type ClientCertificateOptions,
+  type ClientCertificateVerifier,
+  createClientCertificateVerifier,
+} from './client-certificate/index.js';
+import {
   type Credential,
   DEFAULT_MAX_CREDENTIAL_LENGTH,
   extractCredential,
@@ -20,7 +25,9 @@ import {
   type HttpAnswer,
   HttpsRequiredError,
   isRestguardError,
+  RateLimitedError,
   toChallenge,
+  UnavailableError,
 } from './errors.js';
 import { type AuthEvent, type AuthEventListener, pathOf } from './events.js';
 import {
@@ -30,7 +37,15 @@ import {
   protectedResourceMetadataUrl,
 } from './metadata/index.js';
 import type { ProtectedResourceOptions } from './metadata/serve.js';
+import { createRouteRegistry, type RouteRegistry } from './openapi/registry.js';
 import type { Principal } from './principal.js';
+import {
+  checkRateLimitOptions,
+  type RateLimitOptions,
+  type RateLimitState,
+  rateLimitFor,
+  rateLimitHeaders,
+} from './rate-limit/limiter.js';
 import { type AuthRequest, firstHeader } from './request.js';
 import { authorize, type ScopeRequirement } from './scope/evaluate.js';
 import type { SessionManager, SessionOptions } from './session/index.js';
@@ -56,12 +71,23 @@ export interface GuardOptions extends ChallengeOptions {
   apiKeys?: ApiKeyOptions;
   /** Browser sessions from the OIDC login flow. */
   sessions?: SessionOptions;
+  /**
+   * Client certificates as a credential of their own: a verified client certificate (the server
+   * asks for one; see `createHttpsServer`'s `requestCert`) on a request without a header credential
+   * maps to the principal of the store's rule that allows it.
+   */
+  clientCertificates?: ClientCertificateOptions;
   /** TLS policy. Default: enforced (no credential over plain HTTP, HSTS). `false` turns it off. */
   tls?: TlsPolicyOptions | false;
   /** No credential → anonymous (`principal: null`). Bad credentials are still refused. */
   optional?: boolean;
   /** Longest credential accepted, checked before any cryptography. Default 8192. */
   maxCredentialLength?: number;
+  /**
+   * Per-credential rate limits: an API key's own (stored with it), else `default` per token subject or
+   * client. 429 with `Retry-After` and `RateLimit` headers; see `RateLimitOptions`.
+   */
+  rateLimit?: RateLimitOptions;
   /** Receives authenticated / rejected / credential_exposed events. */
   onEvent?: AuthEventListener;
   /**
@@ -113,6 +139,11 @@ export interface Guard {
    * the call on every request.
    */
   readonly handlesAuthRoutes: boolean;
+  /**
+   * The routes this guard protects and what each needs, recorded by the adapters: the source of the
+   * OpenAPI document (`guardOpenApiDocument`) and of RFC 9728 `scopes_supported` (`routes.scopes()`).
+   */
+  readonly routes: RouteRegistry;
   /** Flushes write-behind work (API-key `lastUsedAt`) and releases resources. */
   close(): Promise<void>;
 }
@@ -125,8 +156,10 @@ export interface Guard {
  * const decision = await guard.decide(request, ['read']);
  */
 export function createGuard(options: GuardOptions): Guard {
-  if (!options.tokens && !options.apiKeys && !options.sessions) {
-    throw new ConfigInvalidError('createGuard needs at least one of tokens, apiKeys or sessions.');
+  if (!options.tokens && !options.apiKeys && !options.sessions && !options.clientCertificates) {
+    throw new ConfigInvalidError(
+      'createGuard needs at least one of tokens, apiKeys, sessions or clientCertificates.',
+    );
   }
   const maxLength = options.maxCredentialLength ?? DEFAULT_MAX_CREDENTIAL_LENGTH;
   const accept = { dpop: options.dpop !== undefined };
@@ -137,11 +170,32 @@ export function createGuard(options: GuardOptions): Guard {
   const sessions: SessionManager | undefined = options.sessions
     ? createSessionManager(options.sessions)
     : undefined;
+  const certificates: ClientCertificateVerifier | undefined = options.clientCertificates
+    ? createClientCertificateVerifier(options.clientCertificates)
+    : undefined;
   const tls: TlsPolicy | undefined = options.tls === false ? undefined : createTlsPolicy(options.tls ?? {});
+  const limits = options.rateLimit ? checkRateLimitOptions(options.rateLimit) : undefined;
   const dpop: DpopVerifier | undefined = options.dpop ? createDpopVerifier(options.dpop) : undefined;
   const metadata: MetadataRoute | undefined = options.protectedResource
     ? createMetadataRoute(protectedResourceInput(options, dpop))
     : undefined;
+  const routes = createRouteRegistry();
+  /**
+   * RFC 9728 `scopes_supported`: when the option leaves it out, the scopes the routes enforce (the
+   * route registry), rebuilt when they change. The document built above stays the fallback.
+   */
+  let fromRoutes: { key: string; route: MetadataRoute } | undefined;
+  const metadataRoute = (): MetadataRoute | undefined => {
+    if (!metadata || options.protectedResource?.scopesSupported !== undefined) return metadata;
+    const scopes = routes.scopes();
+    if (scopes.length === 0) return metadata;
+    const key = scopes.join(' ');
+    if (fromRoutes?.key !== key) {
+      const input = { ...protectedResourceInput(options, dpop), scopesSupported: scopes };
+      fromRoutes = { key, route: createMetadataRoute(input) };
+    }
+    return fromRoutes.route;
+  };
   const challengeOptions: ChallengeOptions = {
     realm: options.realm,
     resourceMetadataUrl:
@@ -210,13 +264,20 @@ export function createGuard(options: GuardOptions): Guard {
   }
 
   /**
-   * A request without a header credential: its session, else anonymous (`optional`) or refused. Cookies
+   * A request without a header credential: its client certificate, its session, else anonymous (`optional`) or refused. Cookies
    * to set (a refreshed or an ended session) go into `headers` when given, refusal included.
    */
   async function withoutCredential(
     request: AuthRequest,
     headers?: Record<string, string | string[]>,
   ): Promise<Principal | null> {
+    // A verified client certificate is a credential of its own (before a session cookie).
+    const certificate = certificates
+      ? tls
+        ? tls.clientCertificate(request)
+        : request.clientCertificate
+      : undefined;
+    if (certificates && certificate && certificate.length > 0) return certificates.verify(certificate);
     const session = sessions ? await sessions.authenticate(request) : null;
     // An ended session (expired, logged out, refresh refused) is anonymous; its cookies are cleared.
     const setCookies = session?.setCookies ?? [];
@@ -224,6 +285,32 @@ export function createGuard(options: GuardOptions): Guard {
     if (session?.principal) return session.principal;
     if (options.optional) return null;
     throw new CredentialsMissingError();
+  }
+
+  /**
+   * Counts an authenticated request against its budget: adds the RateLimit headers, or throws 429. A
+   * store that fails follows `onStoreError` (default: let the request through) and emits an event.
+   */
+  async function limit(
+    principal: Principal,
+    request: AuthRequest,
+    headers: Record<string, string | string[]>,
+  ): Promise<void> {
+    if (!limits) return;
+    const applied = rateLimitFor(principal, limits.default, limits.by);
+    if (!applied) return;
+    let state: RateLimitState;
+    try {
+      state = await limits.backend.consume(applied.key, applied.limit);
+    } catch (cause) {
+      const policy = limits.onStoreError;
+      emit({ type: 'rate_limit_unavailable', policy, method: request.method, path: pathOf(request.url) });
+      if (policy === 'deny') throw new UnavailableError(undefined, { cause, retryAfterSeconds: 5 });
+      return;
+    }
+    const values = rateLimitHeaders(applied, state);
+    if (!state.allowed) throw new RateLimitedError(state.resetSeconds, values);
+    Object.assign(headers, values);
   }
 
   const guard: Guard = {
@@ -273,6 +360,7 @@ export function createGuard(options: GuardOptions): Guard {
             path: pathOf(request.url),
           });
         }
+        if (principal && limits) await limit(principal, request, headers);
         if (requirement !== undefined) authorize(principal, requirement);
         if (credential?.scheme === 'dpop' && dpop) {
           // RFC 9449 §8.2: a fresh nonce may go out on any answer; the client uses it next time.
@@ -304,11 +392,12 @@ export function createGuard(options: GuardOptions): Guard {
       }
     },
     handlesAuthRoutes: sessions !== undefined || metadata !== undefined,
+    routes,
     challenge: (err) => toChallenge(err, challengeOptions),
     async handleAuthRoute(request) {
       // The metadata is public, but over HTTPS only: plain HTTP falls through to the TLS policy.
       if (metadata && (!tls || tls.secure(request))) {
-        const answer = metadata.answer(request);
+        const answer = metadataRoute()!.answer(request);
         if (answer) {
           if (tls?.hsts) answer.headers['strict-transport-security'] = tls.hsts;
           return answer;

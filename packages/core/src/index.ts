@@ -3,6 +3,8 @@
 export * from './adapter-support.js';
 // --- API keys ---
 export * from './api-key/index.js';
+// --- client certificates as principals ---
+export * from './client-certificate/index.js';
 // --- configuration from the environment ---
 export * from './config-from-env.js';
 export * from './credentials.js';
@@ -14,7 +16,11 @@ export * from './events.js';
 export * from './guard.js';
 // --- protected-resource metadata (RFC 9728) ---
 export * from './metadata/index.js';
+// --- OpenAPI (route-scope registry, security schemes) ---
+export * from './openapi/index.js';
 export * from './principal.js';
+// --- rate limits ---
+export * from './rate-limit/index.js';
 export * from './request.js';
 export * from './scope/evaluate.js';
 // --- sessions (browser SSO) ---

@@ -1,7 +1,7 @@
 import type { JWTPayload } from 'jose';
 
 /** How a principal authenticated. */
-export type PrincipalKind = 'token' | 'apiKey' | 'session';
+export type PrincipalKind = 'token' | 'apiKey' | 'session' | 'clientCertificate';
 
 /** The public part of an API key record: never its hash, never the key. */
 export interface ApiKeyInfo {
@@ -14,6 +14,19 @@ export interface ApiKeyInfo {
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly createdAt: Date;
   readonly expiresAt: Date | null;
+  /** The key's own rate limit (`100/min`); null or absent: the guard's default. */
+  readonly rateLimit?: string | null;
+}
+
+/** The client certificate behind a `clientCertificate` principal, and the rule that allowed it. */
+export interface ClientCertificateInfo {
+  readonly ruleId: string;
+  readonly match: 'thumbprint' | 'san' | 'subject';
+  /** RFC 8705 §3.1 `x5t#S256`: base64url SHA-256 of the DER certificate. */
+  readonly thumbprint: string;
+  /** RFC 4514 subject. */
+  readonly subject: string;
+  readonly subjectAltNames: readonly string[];
 }
 
 /** Who made a request, how, and what they may do. */
@@ -31,6 +44,8 @@ export interface Principal {
   readonly claims?: Readonly<JWTPayload>;
   /** The key record, for API keys. */
   readonly apiKey?: ApiKeyInfo;
+  /** The certificate and its rule, for client certificates. */
+  readonly clientCertificate?: ClientCertificateInfo;
 }
 
 /**
@@ -48,9 +63,11 @@ export function principalToJSON(principal: Principal): Record<string, unknown> {
   if (principal.clientId) out.clientId = principal.clientId;
   if (principal.claims) out.claims = principal.claims;
   if (principal.apiKey) {
-    const { id, name, prefix, permissions, subject, createdAt, expiresAt } = principal.apiKey;
+    const { id, name, prefix, permissions, subject, createdAt, expiresAt, rateLimit } = principal.apiKey;
     out.apiKey = { id, name, prefix, permissions, subject, createdAt, expiresAt };
+    if (rateLimit) (out.apiKey as Record<string, unknown>).rateLimit = rateLimit;
   }
+  if (principal.clientCertificate) out.clientCertificate = { ...principal.clientCertificate };
   return out;
 }
 

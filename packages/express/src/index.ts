@@ -10,11 +10,18 @@ import {
   errorAnswer,
   type Guard,
   type GuardOptions,
+  guardOpenApiDocument,
   type HttpAnswer,
   headersFromRaw,
+  isGuard,
+  markRequirement,
+  type OpenApiDocument,
+  type OpenApiDocumentOptions,
   type Principal,
   readBodyText,
+  requirementOf,
   resolveGuard,
+  routeRequirement,
   type ScopeRequirement,
   statusProblem,
 } from '@restguard/core';
@@ -146,13 +153,76 @@ export function restguard(
  */
 export function requireScopes(requirement: ScopeRequirement): RequestHandler {
   const checked = checkScopeRequirement(requirement);
-  return (req, res, next) => {
+  const handler: RequestHandler = (req, res, next) => {
     const guard = guardOf(req);
     if (!guard) return next(new ConfigInvalidError('requireScopes() must run after restguard().'));
     const answer = guard.enforce(req.auth, checked, () => toAuthRequest(req));
     if (answer) write(res, answer);
     else next();
   };
+  return markRequirement(handler, checked);
+}
+
+/** The parts of Express's router (4 and 5) that {@link openApiDocument} reads. */
+interface RouterLayer {
+  handle?: unknown;
+  route?: { path?: unknown; methods?: Record<string, boolean>; stack?: { handle?: unknown }[] };
+  match?: (path: string) => boolean;
+}
+
+/**
+ * Options of {@link openApiDocument}: core's document options, and the guard to record into when the
+ * app has several (default: the first `restguard()` middleware mounted on the app).
+ * @example
+ * const doc = openApiDocument(app, { guard: auth.guard, authorizationServer: metadata });
+ */
+export interface ExpressOpenApiOptions extends OpenApiDocumentOptions {
+  readonly guard?: Guard;
+}
+
+/**
+ * The app's OpenAPI 3.1 document, merged from what the guard enforces: every route declared on the app
+ * is recorded into `guard.routes` with its `requireScopes()` requirement (a route behind a non-optional
+ * `restguard()` without one needs any valid credential; any other route gets no `security`), and core
+ * builds the security schemes and each operation's `security` into `options.base`. Call it after the
+ * routes are declared. Routes of nested routers (`app.use('/x', router)`) are not walked.
+ * @example
+ * const auth = restguard(options);
+ * app.use(auth);
+ * app.get('/api/notes', requireScopes(['read']), listNotes);
+ * const doc = openApiDocument(app, { base: { openapi: '3.1.0', info: { title: 'Notes', version: '1.0.0' } } });
+ * app.get('/openapi.json', (_req, res) => res.json(doc));
+ */
+export function openApiDocument(
+  app: { router?: unknown; _router?: unknown },
+  options: ExpressOpenApiOptions = {},
+): OpenApiDocument {
+  // Express 5 builds `app.router` lazily; Express 4 keeps it in `_router`.
+  const router = (app._router ?? app.router) as { stack?: RouterLayer[] } | undefined;
+  const stack = router?.stack ?? [];
+  const mounted: { layer: RouterLayer; guard: Guard }[] = [];
+  for (const layer of stack) {
+    const guard = (layer.handle as { guard?: unknown } | undefined)?.guard;
+    if (!layer.route && typeof layer.handle === 'function' && isGuard(guard)) mounted.push({ layer, guard });
+  }
+  const guard = options.guard ?? mounted[0]?.guard;
+  if (!guard)
+    throw new ConfigInvalidError('openApiDocument() needs a restguard() middleware or options.guard.');
+  const seen: { layer: RouterLayer; guard: Guard }[] = [];
+  for (const layer of stack) {
+    const entry = mounted.find((candidate) => candidate.layer === layer);
+    if (entry) seen.push(entry);
+    const { route } = layer;
+    if (!route || typeof route.path !== 'string') continue;
+    const path = route.path;
+    const own = (route.stack ?? []).map((inner) => requirementOf(inner.handle)).find((found) => found);
+    const cover = seen.filter((candidate) => candidate.guard === guard && candidate.layer.match?.(path));
+    const requirement = cover.length > 0 ? routeRequirement(guard, own) : (own ?? null);
+    for (const [method, enabled] of Object.entries(route.methods ?? {})) {
+      if (enabled && method !== '_all') guard.routes.record(method, path, requirement);
+    }
+  }
+  return guardOpenApiDocument(guard, options);
 }
 
 /**

@@ -12,11 +12,17 @@ import {
   errorAnswer,
   type Guard,
   type GuardOptions,
+  guardOpenApiDocument,
   type HttpAnswer,
   headersFromRaw,
   isGuard,
+  markRequirement,
+  type OpenApiDocument,
+  type OpenApiDocumentOptions,
   readBodyText,
+  requirementOf,
   resolveGuard,
+  routeRequirement,
   type ScopeRequirement,
   statusProblem,
 } from '@restguard/core';
@@ -101,10 +107,11 @@ const plugin: FastifyPluginAsync<RestguardPluginOptions> = async (app, options) 
     guard,
     require(requirement: ScopeRequirement): onRequestHookHandler {
       const checked = checkScopeRequirement(requirement);
-      return async (request, reply) => {
+      const hook: onRequestHookHandler = async (request, reply) => {
         const answer = guard.enforce(request.auth, checked, () => toAuthRequest(request));
         if (answer) return send(reply, answer);
       };
+      return markRequirement(hook, checked);
     },
   };
   // A second registration in a child scope stacks: the parent's hook still runs first.
@@ -125,12 +132,21 @@ const plugin: FastifyPluginAsync<RestguardPluginOptions> = async (app, options) 
 
   // A route's `config.restguard.scopes` becomes its own onRequest hook, after the one above: checked
   // now (start-up), and no per-request `request.routeOptions` (a getter that builds an object each time).
+  // Every route of this scope is recorded into `guard.routes` with what it enforces, for the OpenAPI
+  // document (HEAD routes, which Fastify adds for each GET, are left out).
   app.addHook('onRoute', (route) => {
     const scopes = (route.config as { restguard?: { scopes?: unknown } } | undefined)?.restguard?.scopes;
-    if (scopes === undefined) return;
-    const enforce = decorator.require(scopes as ScopeRequirement);
     const own = route.onRequest;
-    route.onRequest = own === undefined ? [enforce] : [...(Array.isArray(own) ? own : [own]), enforce];
+    const hooks = own === undefined ? [] : Array.isArray(own) ? own : [own];
+    let requirement = hooks.map(requirementOf).find((found) => found !== undefined);
+    if (scopes !== undefined) {
+      const enforce = decorator.require(scopes as ScopeRequirement);
+      requirement = requirementOf(enforce);
+      route.onRequest = [...hooks, enforce];
+    }
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+      if (method !== 'HEAD') guard.routes.record(method, route.url, routeRequirement(guard, requirement));
+    }
   });
 
   if (errorHandlers) {
@@ -142,6 +158,35 @@ const plugin: FastifyPluginAsync<RestguardPluginOptions> = async (app, options) 
     app.setNotFoundHandler((_request, reply) => send(reply, statusProblem(404)));
   }
 };
+
+/**
+ * Options for `@fastify/swagger` that make its document state what the guard enforces: a
+ * `transformObject` that adds restguard's security schemes and sets each operation's `security` from
+ * `guard.routes` (recorded for every route of the plugin's scope). Spread into the swagger options;
+ * register `restguard` before the routes. Pass the app that registered `restguard` (or, when it is
+ * registered in an encapsulated child scope, the guard shared with it: `{ guard }`). Core's document options (the authorization server's
+ * metadata for the OAuth 2.0 flows, DPoP, scope descriptions) pass through.
+ * @example
+ * import swagger from '@fastify/swagger';
+ * await app.register(restguard, guardOptions);
+ * await app.register(swagger, { openapi: { openapi: '3.1.0', info: { title: 'Notes', version: '1.0.0' } }, ...restguardSwagger(app) });
+ * // … routes …
+ * await app.ready();
+ * const doc = app.swagger();
+ */
+export function restguardSwagger(
+  source: Guard | { readonly restguard?: RestguardDecorator },
+  options: OpenApiDocumentOptions = {},
+): { transformObject: (documents: { openapiObject?: object; swaggerObject?: object }) => OpenApiDocument } {
+  return {
+    transformObject({ openapiObject, swaggerObject }) {
+      // The app is read now: `restguard` may be registered after swagger.
+      const guard = isGuard(source) ? source : source.restguard?.guard;
+      const base = (openapiObject ?? swaggerObject ?? {}) as OpenApiDocument;
+      return guard ? guardOpenApiDocument(guard, { ...options, base }) : base;
+    },
+  };
+}
 
 /**
  * The plugin. Takes core's `GuardOptions` (documented once in core) or `{ guard }`, plus

@@ -12,11 +12,18 @@ import {
   errorAnswer,
   type Guard,
   type GuardOptions,
+  guardOpenApiDocument,
   type HttpAnswer,
   headersFromRaw,
   headersFromWeb,
+  isGuard,
+  markRequirement,
+  type OpenApiDocument,
+  type OpenApiDocumentOptions,
   type Principal,
+  requirementOf,
   resolveGuard,
+  routeRequirement,
   type ScopeRequirement,
   statusProblem,
 } from '@restguard/core';
@@ -193,13 +200,80 @@ export function restguard(
  */
 export function requireScopes(requirement: ScopeRequirement): MiddlewareHandler<RestguardEnv> {
   const checked = checkScopeRequirement(requirement);
-  return createMiddleware<RestguardEnv>(async (c, next) => {
+  const middleware = createMiddleware<RestguardEnv>(async (c, next) => {
     const guard = guardOf(c);
     if (!guard) throw new ConfigInvalidError('requireScopes() must run after restguard().');
     const answer = guard.enforce(c.get('auth'), checked, () => toAuthRequest(c, {}));
     if (answer) throw refuse(answer);
     await next();
   });
+  return markRequirement(middleware, checked);
+}
+
+/** Whether a Hono middleware path (`*`, `/api/*`, `/api`) covers a route path. */
+function covers(pattern: string, path: string): boolean {
+  if (pattern === '*' || pattern === '/*') return true;
+  if (pattern.endsWith('/*')) {
+    const prefix = pattern.slice(0, -2);
+    return path === prefix || path.startsWith(`${prefix}/`);
+  }
+  return pattern === path;
+}
+
+/**
+ * Options of {@link openApiDocument}: core's document options, and the guard to record into when the
+ * app has several (default: the first `restguard()` middleware of the app).
+ * @example
+ * const doc = openApiDocument(app, { guard: auth.guard, authorizationServer: metadata });
+ */
+export interface HonoOpenApiOptions extends OpenApiDocumentOptions {
+  readonly guard?: Guard;
+}
+
+/**
+ * The app's OpenAPI 3.1 document, merged from what the guard enforces: every route of the app (sub-apps
+ * mounted with `app.route()` included) is recorded into `guard.routes` with its `requireScopes()`
+ * requirement (a route behind a non-optional `restguard()` without one needs any valid credential; any
+ * other route gets no `security`), and core builds the security schemes and each operation's `security`
+ * into `options.base`: with `@hono/zod-openapi`, pass `app.getOpenAPI31Document(…)`. Call it after the
+ * routes are declared.
+ * @example
+ * const app = new OpenAPIHono<RestguardEnv>();
+ * app.use('/api/*', restguard(options));
+ * app.get('/api/notes', requireScopes(['read']), listNotes);
+ * const doc = openApiDocument(app, { base: app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'Notes', version: '1.0.0' } }) });
+ * app.get('/openapi.json', (c) => c.json(doc));
+ */
+export function openApiDocument(
+  app: { readonly routes: readonly { method: string; path: string; handler: unknown }[] },
+  options: HonoOpenApiOptions = {},
+): OpenApiDocument {
+  const mounted = app.routes.filter((route) => isGuard((route.handler as { guard?: unknown }).guard));
+  const guard = options.guard ?? (mounted[0]?.handler as { guard: Guard } | undefined)?.guard;
+  if (!guard)
+    throw new ConfigInvalidError('openApiDocument() needs a restguard() middleware or options.guard.');
+  const operations = new Map<
+    string,
+    { method: string; path: string; own?: ScopeRequirement; covered: boolean }
+  >();
+  app.routes.forEach((route, index) => {
+    if (route.method === 'ALL' || mounted.includes(route)) return;
+    const key = `${route.method} ${route.path}`;
+    const operation = operations.get(key) ?? { method: route.method, path: route.path, covered: false };
+    operation.own ??= requirementOf(route.handler);
+    operation.covered ||= mounted.some(
+      (entry) =>
+        (entry.handler as { guard: Guard }).guard === guard &&
+        app.routes.indexOf(entry) < index &&
+        (entry.method === 'ALL' || entry.method === route.method) &&
+        covers(entry.path, route.path),
+    );
+    operations.set(key, operation);
+  });
+  for (const { method, path, own, covered } of operations.values()) {
+    guard.routes.record(method, path, covered ? routeRequirement(guard, own) : (own ?? null));
+  }
+  return guardOpenApiDocument(guard, options);
 }
 
 /**

@@ -68,6 +68,28 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE TRIGGER api_keys_deleted AFTER DELETE ON ${s}.api_keys
         FOR EACH ROW EXECUTE FUNCTION ${s}.notify_api_key_change();`,
   },
+  // Version 3 belongs to another change; versions are applied in this list's order, each once.
+  {
+    version: 4,
+    name: 'per-key rate limit',
+    sql: (s) => `ALTER TABLE ${s}.api_keys ADD COLUMN rate_limit text;`,
+  },
+  {
+    version: 5,
+    name: 'client certificates as principals',
+    sql: (s) => `
+      CREATE TABLE ${s}.client_certificates (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        match text NOT NULL CHECK (match IN ('thumbprint', 'san', 'subject')),
+        value text NOT NULL,
+        permissions text[] NOT NULL,
+        created_at timestamptz NOT NULL,
+        revoked_at timestamptz
+      );
+      CREATE UNIQUE INDEX client_certificates_active ON ${s}.client_certificates (match, value)
+        WHERE revoked_at IS NULL;`,
+  },
   {
     version: 6,
     name: 'dpop replay cache',

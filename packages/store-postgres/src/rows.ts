@@ -17,6 +17,8 @@ export interface ApiKeyRow {
   last_used_at: Date | null;
   rotated_from_id: string | null;
   rotated_to_id: string | null;
+  /** Schema version 4. */
+  rate_limit: string | null;
 }
 
 /** Row → record. */
@@ -36,14 +38,15 @@ export function fromRow(row: ApiKeyRow): ApiKeyRecord {
     lastUsedAt: row.last_used_at,
     rotatedFromId: row.rotated_from_id,
     rotatedToId: row.rotated_to_id,
+    ...(row.rate_limit ? { rateLimit: row.rate_limit } : {}),
   };
 }
 
 /** The insert statement for a quoted schema; parameters from {@link insertParams}. */
 export function insertSql(schema: string): string {
   return `INSERT INTO ${schema}.api_keys (id, name, prefix, hash, hash_scheme, permissions, subject, metadata,
-    created_at, expires_at, revoked_at, last_used_at, rotated_from_id, rotated_to_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
+    created_at, expires_at, revoked_at, last_used_at, rotated_from_id, rotated_to_id, rate_limit)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`;
 }
 
 /** Positional parameters for {@link insertSql}. */
@@ -63,5 +66,6 @@ export function insertParams(record: ApiKeyRecord): unknown[] {
     record.lastUsedAt,
     record.rotatedFromId,
     record.rotatedToId,
+    record.rateLimit ?? null,
   ];
 }

@@ -14,7 +14,7 @@ import {
 } from '@restguard/core';
 import pg from 'pg';
 import { type ChangeListener, startChangeListener } from './listener.js';
-import { migratePostgres, quoteIdentifier, SCHEMA_PATTERN } from './migrations.js';
+import { migratePostgres, POSTGRES_CHANNEL, quoteIdentifier, SCHEMA_PATTERN } from './migrations.js';
 import { type ApiKeyRow, fromRow, insertParams, insertSql } from './rows.js';
 
 /** Options for {@link createPostgresApiKeyStore}. */
@@ -175,6 +175,19 @@ export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): 
         const [row] = await query<{ hash: string }>(
           `UPDATE ${s}.api_keys SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1 RETURNING hash`,
           [id, at],
+        );
+        if (!row) return false;
+        emit({ id, hash: row.hash });
+        return true;
+      }),
+    setRateLimit: (id, rateLimit) =>
+      run(async () => {
+        // Not a column the change trigger watches: the notification is sent here, in the same statement.
+        const [row] = await query<{ hash: string }>(
+          `WITH updated AS (UPDATE ${s}.api_keys SET rate_limit = $2 WHERE id = $1 RETURNING id, hash)
+           SELECT hash, pg_notify('${POSTGRES_CHANNEL}',
+             json_build_object('schema', $3::text, 'id', id, 'hash', hash)::text) FROM updated`,
+          [id, rateLimit, schema],
         );
         if (!row) return false;
         emit({ id, hash: row.hash });

@@ -1,6 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { describeStoreConformance } from '@restguard/store-conformance';
-import { createPostgresApiKeyStore } from '../src/index.js';
+import {
+  describeClientCertificateStoreConformance,
+  describeStoreConformance,
+} from '@restguard/store-conformance';
+import { createPostgresApiKeyStore, createPostgresClientCertificateStore } from '../src/index.js';
 import { dropSchema, freshSchema, testDatabaseUrl } from './database.js';
 
 const DIST = fileURLToPath(new URL('../dist/index.js', import.meta.url));
@@ -18,4 +21,17 @@ describeStoreConformance(
     };
   },
   { revocationBoundMs: 1000, shared: true },
+);
+
+describeClientCertificateStoreConformance(
+  'postgres',
+  async () => {
+    const schema = freshSchema();
+    return {
+      store: createPostgresClientCertificateStore({ connectionString, schema }),
+      openAnother: () => createPostgresClientCertificateStore({ connectionString, schema }),
+      destroy: () => dropSchema(schema),
+    };
+  },
+  { shared: true },
 );

@@ -64,6 +64,28 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
         INSERT INTO restguard_api_key_changes (key_id, hash, changed_at) VALUES (OLD.id, OLD.hash, ${CHANGED});
       END;`,
   },
+  // Version 3 belongs to another change; versions are applied in this list's order, each once.
+  {
+    version: 4,
+    name: 'per-key rate limit',
+    sql: `ALTER TABLE restguard_api_keys ADD COLUMN rate_limit TEXT;`,
+  },
+  {
+    version: 5,
+    name: 'client certificates as principals',
+    sql: `
+      CREATE TABLE restguard_client_certificates (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        match TEXT NOT NULL CHECK (match IN ('thumbprint', 'san', 'subject')),
+        value TEXT NOT NULL,
+        permissions TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      ) STRICT;
+      CREATE UNIQUE INDEX restguard_client_certificates_active
+        ON restguard_client_certificates (match, value) WHERE revoked_at IS NULL;`,
+  },
 ];
 
 /**

@@ -17,6 +17,8 @@ export interface ApiKeyRow {
   last_used_at: number | null;
   rotated_from_id: string | null;
   rotated_to_id: string | null;
+  /** Schema version 4. */
+  rate_limit: string | null;
 }
 
 const date = (value: number | null): Date | null => (value === null ? null : new Date(value));
@@ -39,6 +41,7 @@ export function fromRow(row: ApiKeyRow): ApiKeyRecord {
     lastUsedAt: date(row.last_used_at),
     rotatedFromId: row.rotated_from_id,
     rotatedToId: row.rotated_to_id,
+    ...(row.rate_limit ? { rateLimit: row.rate_limit } : {}),
   };
 }
 
@@ -59,11 +62,12 @@ export function toParams(record: ApiKeyRecord): ApiKeyRow {
     last_used_at: ms(record.lastUsedAt),
     rotated_from_id: record.rotatedFromId,
     rotated_to_id: record.rotatedToId,
+    rate_limit: record.rateLimit ?? null,
   };
 }
 
 /** The insert statement matching {@link toParams}. */
 export const INSERT_SQL = `INSERT INTO restguard_api_keys (id, name, prefix, hash, hash_scheme, permissions, subject,
-  metadata, created_at, expires_at, revoked_at, last_used_at, rotated_from_id, rotated_to_id)
+  metadata, created_at, expires_at, revoked_at, last_used_at, rotated_from_id, rotated_to_id, rate_limit)
   VALUES (@id, @name, @prefix, @hash, @hash_scheme, @permissions, @subject, @metadata, @created_at, @expires_at,
-  @revoked_at, @last_used_at, @rotated_from_id, @rotated_to_id)`;
+  @revoked_at, @last_used_at, @rotated_from_id, @rotated_to_id, @rate_limit)`;

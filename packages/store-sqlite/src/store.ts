@@ -192,6 +192,30 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
         emit({ id, hash: row.hash });
         return true;
       }),
+    setRateLimit: (id, rateLimit) =>
+      run((d) => {
+        const row = d
+          .transaction(() => {
+            const changed = statement(d, 'UPDATE restguard_api_keys SET rate_limit = ? WHERE id = ?').run(
+              rateLimit,
+              id,
+            ).changes;
+            const found = changed > 0 ? byId(d, id) : undefined;
+            // Not one of the columns the change trigger watches: logged here for other processes.
+            if (found) {
+              statement(
+                d,
+                'INSERT INTO restguard_api_key_changes (key_id, hash, changed_at) VALUES (?, ?, ?)',
+              ).run(id, found.hash, Date.now());
+            }
+            pruneChanges(d);
+            return found;
+          })
+          .immediate();
+        if (!row) return false;
+        emit({ id, hash: row.hash });
+        return true;
+      }),
     rotate: (oldId, next, graceUntil) =>
       run((d) => {
         const old = d

@@ -13,6 +13,7 @@ import { makeRecord } from '@restguard/store-conformance';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSqliteApiKeyStore, migrateSqlite, sqlitePathFromUrl } from '../src/index.js';
+import { SQLITE_MIGRATIONS } from '../src/migrations.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -34,7 +35,7 @@ describe('SQLite store specifics', () => {
       .prepare('SELECT version FROM restguard_schema_migrations ORDER BY version')
       .pluck()
       .all();
-    expect(versions).toEqual([1, 2]);
+    expect(versions).toEqual([1, 2, 4, 5]);
     expect(migrateSqlite(db)).toEqual([]);
     const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM restguard_api_keys WHERE hash = ?').all('x');
     expect(JSON.stringify(plan)).toContain('restguard_api_keys_hash');
@@ -136,7 +137,9 @@ describe('SQLite store specifics', () => {
     expect(await store.list()).toHaveLength(120);
     await store.close();
     const db = new Database(path);
-    expect(db.prepare('SELECT count(*) FROM restguard_schema_migrations').pluck().get()).toBe(2);
+    expect(db.prepare('SELECT count(*) FROM restguard_schema_migrations').pluck().get()).toBe(
+      SQLITE_MIGRATIONS.length,
+    );
     db.close();
   });
 

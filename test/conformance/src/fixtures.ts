@@ -7,9 +7,11 @@ import {
   type AuthEvent,
   createApiKey,
   createMemoryApiKeyStore,
+  createMemoryClientCertificateStore,
   type GuardOptions,
   revokeApiKey,
 } from '@restguard/core';
+import { createRateLimitBackend } from '@restguard/core/node';
 import { createTestIssuer, type FetchLike, type TestIssuer } from '@restguard/testing';
 import { type ClientCertificates, createClientCertificates, thumbprint } from './mtls.js';
 
@@ -42,6 +44,8 @@ export interface Credentials {
     read: string;
     readWrite: string;
     revoked: string;
+    /** Its own rate limit: one request per hour (the first rate-limit scenario spends it). */
+    limited: string;
     badChecksum: string;
     malformed: string;
   };
@@ -90,6 +94,33 @@ export async function createFixtures(dir: string): Promise<Fixtures> {
     key(['read']),
   ]);
   await revokeApiKey(store, revokedKey.record.id);
+  // Client certificates as principals: one allowed by thumbprint, one by subject, one revoked.
+  const certificateStore = createMemoryClientCertificateStore();
+  const rule = (
+    id: string,
+    name: string,
+    match: 'thumbprint' | 'subject',
+    value: string,
+    permissions: string[],
+  ) =>
+    certificateStore.insert({ id, name, match, value, permissions, createdAt: new Date(), revokedAt: null });
+  await rule('cert_reader', 'machine-reader', 'thumbprint', thumbprint(clientCertificates.reader.certPem), [
+    'read',
+  ]);
+  await rule('cert_writer', 'machine-writer', 'subject', 'CN=machine-writer', ['read', 'write']);
+  await rule(
+    'cert_revoked',
+    'machine-revoked',
+    'thumbprint',
+    thumbprint(clientCertificates.revoked.certPem),
+    ['read'],
+  );
+  await certificateStore.revoke('cert_revoked', new Date());
+  const limitedKey = await createApiKey(store, {
+    name: 'limited',
+    permissions: ['read'],
+    rateLimit: '1/hour',
+  });
   const revokedOpaque = issuer.mintOpaque({ scope: 'read' });
   issuer.revokeOpaque(revokedOpaque);
 
@@ -115,6 +146,7 @@ export async function createFixtures(dir: string): Promise<Fixtures> {
       read: readKey.key,
       readWrite: readWriteKey.key,
       revoked: revokedKey.key,
+      limited: limitedKey.key,
       badChecksum: breakChecksum(readKey.key),
       malformed: 'rg_live_tooShort',
     },
@@ -135,6 +167,7 @@ export async function createFixtures(dir: string): Promise<Fixtures> {
         fetch,
       },
       apiKeys: { store },
+      clientCertificates: { store: certificateStore },
       // Browser SSO: the adapters serve its /auth/* routes generically (login redirects to the issuer).
       sessions: {
         issuer: issuer.url,
@@ -147,6 +180,8 @@ export async function createFixtures(dir: string): Promise<Fixtures> {
       },
       tls: { publicOrigin: PUBLIC_ORIGIN },
       optional: profile === 'optional',
+      // Each guard (adapter, profile) counts in its own memory: every adapter sees the same budgets.
+      rateLimit: { backend: createRateLimitBackend({ store: 'memory' }), default: '1000/min' },
       onEvent,
     }),
     async close() {

@@ -12,8 +12,14 @@ export interface ClientCertificates {
   readonly caFile: string;
   /** The certificate the bound token names. */
   readonly bound: PemPair;
-  /** A valid certificate from the same CA that the token does not name. */
+  /** A valid certificate from the same CA that the token does not name (and no rule allows). */
   readonly other: PemPair;
+  /** Allowed as a principal by its thumbprint, with `read`. */
+  readonly reader: PemPair;
+  /** Allowed as a principal by its subject (`CN=machine-writer`), with `read write`. */
+  readonly writer: PemPair;
+  /** Was allowed by its thumbprint; the rule is revoked. */
+  readonly revoked: PemPair;
 }
 
 /** RFC 8705 §3.1: base64url of the SHA-256 of the certificate's DER. */
@@ -23,11 +29,12 @@ export function thumbprint(certPem: string): string {
 
 export async function createClientCertificates(dir: string): Promise<ClientCertificates> {
   const ca = await createDevCa({ commonName: 'restguard conformance client CA', days: 1 });
-  const [bound, other] = await Promise.all([
-    issueCertificate(ca, { usage: 'client', commonName: 'machine-bound', days: 1 }),
-    issueCertificate(ca, { usage: 'client', commonName: 'machine-other', days: 1 }),
-  ]);
+  const [bound, other, reader, writer, revoked] = (await Promise.all(
+    ['bound', 'other', 'reader', 'writer', 'revoked'].map((name) =>
+      issueCertificate(ca, { usage: 'client', commonName: `machine-${name}`, days: 1 }),
+    ),
+  )) as [PemPair, PemPair, PemPair, PemPair, PemPair];
   const caFile = join(dir, 'client-ca.pem');
   await writeFile(caFile, ca.certPem);
-  return { caFile, bound, other };
+  return { caFile, bound, other, reader, writer, revoked };
 }

@@ -1,7 +1,8 @@
 /**
  * Issue 7: the same demo apps against an external issuer and PostgreSQL, given only the contract's
  * environment variables (AUTH_ISSUER, DATABASE_URL, NODE_EXTRA_CA_CERTS for the issuer's CA). The dev
- * issuer runs standalone in its own process; the three apps share one key database, as instances would.
+ * issuer runs standalone in its own process; the three apps share one key database and one Redis (rate
+ * limits, REDIS_URL), as instances would.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +23,8 @@ describe('demo apps on an external issuer and PostgreSQL', () => {
   const apps = new Map<string, { started: Started; url: string; caPem: string }>();
   let readKey: string;
   let writeKey: string;
+  let limitedKey: string;
+  const redisUrl = process.env.TEST_REDIS_URL;
 
   const call = async (
     url: string,
@@ -34,6 +37,7 @@ describe('demo apps on an external issuer and PostgreSQL', () => {
 
   beforeAll(async () => {
     expect(baseUrl, 'TEST_DATABASE_URL is set by the test command (npm test)').toBeTruthy();
+    expect(redisUrl, 'TEST_REDIS_URL is set by the test command (npm test)').toBeTruthy();
     const admin = new pg.Client({ connectionString: baseUrl });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${database}`);
@@ -61,6 +65,7 @@ describe('demo apps on an external issuer and PostgreSQL', () => {
           DATABASE_URL: databaseUrl,
           NODE_EXTRA_CA_CERTS: issuerCaFile,
           RESTGUARD_DATA_DIR: dataDir,
+          REDIS_URL: redisUrl!,
         },
         /browser: https:\/\/\S+\//,
       );
@@ -69,6 +74,8 @@ describe('demo apps on an external issuer and PostgreSQL', () => {
       apps.set(framework, { started, url: /listening on (https:\/\/\S+)/.exec(out)![1]!, caPem });
       const keys = /read: +(rg_test_\S+)[\s\S]*read\+write: +(rg_test_\S+)/.exec(out);
       if (keys) [readKey, writeKey] = [keys[1]!, keys[2]!];
+      const limited = /limited: +(rg_test_\S+)/.exec(out);
+      if (limited) limitedKey = limited[1]!;
     }
   });
   afterAll(async () => {
@@ -152,5 +159,46 @@ describe('demo apps on an external issuer and PostgreSQL', () => {
         { timeout: 5_000, interval: 100 },
       )
       .toEqual([401, 401, 401]);
+  });
+
+  it('spends one rate-limit budget across the three instances (Redis), and a rate set by the CLI reaches them all', async () => {
+    const list = [...apps.values()];
+    for (const app of list) expect(app.started.output()).toContain('rate limits: redis (REDIS_URL)');
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const app = list[i % list.length]!;
+      statuses.push(
+        (await call(`${app.url}/api/notes`, app.caPem, { headers: { 'x-api-key': limitedKey } })).status,
+      );
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+
+    const cli = `node ${path.join(repoRoot, 'packages/cli/dist/bin.js')}`;
+    const listed = await runShell(`${cli} keys list --json`, { DATABASE_URL: databaseUrl });
+    const record = (
+      JSON.parse(listed.stdout) as { id: string; name: string; rateLimit: string | null }[]
+    ).find((k) => k.name === 'demo limited');
+    expect(record?.rateLimit).toBe('5/min');
+    const updated = await runShell(`${cli} keys update ${record!.id} --rate 100/min`, {
+      DATABASE_URL: databaseUrl,
+    });
+    expect(updated.code, updated.stderr).toBe(0);
+    // Pushed with LISTEN/NOTIFY like a revocation: every instance applies the new (unspent) budget.
+    await expect
+      .poll(
+        async () =>
+          Promise.all(
+            list.map(async (app) => {
+              const res = await fetch(`${app.url}/api/notes`, {
+                headers: { 'x-api-key': limitedKey },
+                dispatcher: new Agent({ connect: { ca: app.caPem } }),
+              });
+              await res.text();
+              return `${res.status} ${res.headers.get('ratelimit-policy')}`;
+            }),
+          ),
+        { timeout: 5_000, interval: 100 },
+      )
+      .toEqual(list.map(() => '200 "api-key";q=100;w=60'));
   });
 });

@@ -11,6 +11,7 @@ import {
   listApiKeys,
   revokeApiKey,
   rotateApiKey,
+  setApiKeyRateLimit,
 } from '@restguard/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoreFactory, StoreFixture } from './fixture.js';
@@ -136,6 +137,34 @@ export function describeBehaviourConformance(factory: StoreFactory): void {
       expect(rehashed.hash).toBe(await createApiKeyHasher({ peppers: [p2] }).hash(key));
       expect(await refusal(verifierFor(store).verify(key))).toBeInstanceOf(ApiKeyInvalidError);
       expect((await verifierFor(store, { peppers: [p2] }).verify(key)).apiKey?.id).toBe(record.id);
+    });
+
+    it("keeps a key's own rate limit, and pushes a change to a running verifier", async () => {
+      const store = await open();
+      const { record, key } = await createApiKey(store, {
+        name: 'limited',
+        permissions: ['read'],
+        rateLimit: '100/minute',
+        now: clock,
+      });
+      expect(record.rateLimit).toBe('100/min');
+      expect((await store.findById(record.id))!.rateLimit).toBe('100/min');
+      const verifier = verifierFor(store);
+      expect((await verifier.verify(key)).apiKey?.rateLimit).toBe('100/min');
+      expect((await setApiKeyRateLimit(store, record.id, '5/s')).rateLimit).toBe('5/s');
+      expect((await listApiKeys(store))[0]!.rateLimit).toBe('5/s');
+      // The verifier's cache hears of the change from the store (bounded wait, no timing assertion).
+      let seen: string | null | undefined;
+      for (let i = 0; i < 200 && seen !== '5/s'; i++) {
+        seen = (await verifier.verify(key)).apiKey?.rateLimit;
+        if (seen !== '5/s') await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(seen).toBe('5/s');
+      expect((await setApiKeyRateLimit(store, record.id, null)).rateLimit ?? null).toBeNull();
+      const failure = await refusal(setApiKeyRateLimit(store, 'key_unknown', '1/s'));
+      expect((failure as { reason?: string }).reason).toBe('not_found');
+      const bad = await refusal(setApiKeyRateLimit(store, record.id, 'lots'));
+      expect((bad as { reason?: string }).reason).toBe('invalid_input');
     });
 
     it('lists keys without hashes or plain keys', async () => {

@@ -11,6 +11,11 @@ import type { StoreConformanceOptions, StoreFactory } from './fixture.js';
 import { describeProcessConformance } from './processes.js';
 import { describeRecordConformance } from './records.js';
 
+export {
+  type ClientCertificateStoreFactory,
+  describeClientCertificateStoreConformance,
+  makeRule,
+} from './client-certificates.js';
 export type { ChildStoreSpec, StoreConformanceOptions, StoreFactory, StoreFixture } from './fixture.js';
 export { makeRecord } from './fixture.js';
 

@@ -50,7 +50,7 @@ export function describeRecordConformance(factory: StoreFactory, options: StoreC
     it('stores every field and finds the record by hash and by id', async () => {
       const store = await open();
       const { record } = await makeRecord({ subject: null, expiresAt: null, metadata: {} });
-      const { record: full } = await makeRecord();
+      const { record: full } = await makeRecord({ rateLimit: '100/min' });
       await store.insert(record);
       await store.insert(full);
       expect(await store.findByHash(record.hash)).toEqual(record);

@@ -1,7 +1,13 @@
-import { createMemoryApiKeyStore } from '@restguard/core';
-import { describeStoreConformance } from '../src/index.js';
+import { createMemoryApiKeyStore, createMemoryClientCertificateStore } from '@restguard/core';
+import { describeClientCertificateStoreConformance, describeStoreConformance } from '../src/index.js';
 
 describeStoreConformance('memory', async () => ({ store: createMemoryApiKeyStore() }), {
   revocationBoundMs: 1000,
   shared: false,
 });
+
+describeClientCertificateStoreConformance(
+  'memory',
+  async () => ({ store: createMemoryClientCertificateStore() }),
+  { shared: false },
+);

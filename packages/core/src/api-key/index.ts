@@ -29,6 +29,7 @@ export {
   type RotateApiKeyOptions,
   revokeApiKey,
   rotateApiKey,
+  setApiKeyRateLimit,
   toApiKeyInfo,
   toApiKeySummary,
 } from './manage.js';

@@ -4,8 +4,10 @@
  * {@link createApiKey} and {@link rotateApiKey}, and never stored, logged or returned again; every
  * record handed back is an {@link ApiKeySummary}, which has no hash.
  */
+
 import { isRestguardError, UnavailableError } from '../errors.js';
 import type { ApiKeyInfo } from '../principal.js';
+import { formatRate, type RateLimit, toRateLimit } from '../rate-limit/rate.js';
 import {
   assertApiKeyPrefix,
   DEFAULT_API_KEY_PREFIX,
@@ -41,6 +43,8 @@ export interface CreateApiKeyOptions {
   prefix?: string;
   /** Default: `sha256`. Pass the same hasher (peppers) the verifier uses. */
   hasher?: ApiKeyHasher;
+  /** The key's own rate limit: `'100/min'` or a `RateLimit`. Default: the guard's default. */
+  rateLimit?: RateLimit | string | null;
   /** The clock, for tests. */
   now?: Date;
 }
@@ -87,6 +91,7 @@ export function toApiKeyInfo(record: ApiKeyRecord | ApiKeySummary): ApiKeyInfo {
     metadata: record.metadata,
     createdAt: record.createdAt,
     expiresAt: record.expiresAt,
+    rateLimit: record.rateLimit ?? null,
   };
 }
 
@@ -127,6 +132,7 @@ export async function createApiKey(store: ApiKeyStore, options: CreateApiKeyOpti
   const subject = validateSubject(options.subject);
   const metadata = validateMetadata(options.metadata);
   const prefix = validPrefix(options.prefix ?? DEFAULT_API_KEY_PREFIX);
+  const rateLimit = validateRate(options.rateLimit);
   const hasher = options.hasher ?? defaultHasher;
   const key = generateApiKey(prefix);
   const record: ApiKeyRecord = {
@@ -144,6 +150,7 @@ export async function createApiKey(store: ApiKeyStore, options: CreateApiKeyOpti
     lastUsedAt: null,
     rotatedFromId: null,
     rotatedToId: null,
+    ...(rateLimit ? { rateLimit } : {}),
   };
   await callStore(() => store.insert(record));
   return { record: toApiKeySummary(record), key };
@@ -226,6 +233,7 @@ export async function rotateApiKey(
     hash: await hasher.hash(key),
     hashScheme: hasher.currentScheme,
     permissions: [...old.permissions],
+    ...(old.rateLimit ? { rateLimit: old.rateLimit } : {}),
     createdAt: now,
     lastUsedAt: null,
     rotatedFromId: old.id,
@@ -242,4 +250,33 @@ function validPrefix(prefix: string): string {
   } catch (err) {
     throw new ApiKeyManagementError('invalid_input', (err as Error).message);
   }
+}
+
+function validateRate(rate: RateLimit | string | null | undefined): string | null {
+  if (rate === undefined || rate === null) return null;
+  try {
+    return formatRate(toRateLimit(rate));
+  } catch (err) {
+    throw new ApiKeyManagementError('invalid_input', (err as Error).message);
+  }
+}
+
+/**
+ * Sets a key's own rate limit (`'100/min'`), or clears it with null (the guard's default applies).
+ * Running verifiers see the change when the store pushes it (like a revocation).
+ * @example
+ * await setApiKeyRateLimit(store, id, '100/min');
+ */
+export async function setApiKeyRateLimit(
+  store: ApiKeyStore,
+  id: string,
+  rate: RateLimit | string | null,
+): Promise<ApiKeySummary> {
+  const rateLimit = validateRate(rate);
+  if (!store.setRateLimit) {
+    throw new ApiKeyManagementError('invalid_input', 'This API-key store cannot store rate limits.');
+  }
+  const found = await callStore(() => store.setRateLimit!(id, rateLimit));
+  if (!found) throw new ApiKeyManagementError('not_found', 'No API key has this id.');
+  return getApiKey(store, id);
 }

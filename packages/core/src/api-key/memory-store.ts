@@ -84,6 +84,14 @@ export function createMemoryApiKeyStore(): ApiKeyStore {
       notify({ id, hash: record.hash });
       return true;
     },
+    async setRateLimit(id, rateLimit) {
+      open();
+      const record = byId.get(id);
+      if (!record) return false;
+      record.rateLimit = rateLimit;
+      notify({ id, hash: record.hash });
+      return true;
+    },
     async rotate(oldId, next, graceUntil) {
       open();
       const old = byId.get(oldId);

@@ -31,6 +31,8 @@ export interface ApiKeyRecord {
   /** Rotation links. */
   rotatedFromId: string | null;
   rotatedToId: string | null;
+  /** The key's own rate limit (`100/min`, see `parseRate`); null or absent: the guard's default. */
+  rateLimit?: string | null;
 }
 
 /** A change another process made, pushed to subscribers so caches drop it (LISTEN/NOTIFY, polling). */
@@ -73,6 +75,11 @@ export interface ApiKeyStore {
   rehash(id: string, hash: string, hashScheme: string): Promise<void>;
   /** Changes made by other processes (or this one). Returns an unsubscribe function. */
   subscribe(listener: (change: ApiKeyStoreChange) => void): () => void;
+  /**
+   * Sets (or, with null, clears) a key's own rate limit; false when no key has this id. Optional for
+   * stores written before rate limits (schema version 4 of the SQL stores).
+   */
+  setRateLimit?(id: string, rateLimit: string | null): Promise<boolean>;
   /** Releases the store's connections and listeners. */
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@
 //   credentials.ts, https-server.ts, reload.ts   HTTPS serving: load, check, serve, reload certificates
 //   plain-http.ts          the optional plain-HTTP listener: applies the TLS policy only
 //   dev-certificates.ts, x509.ts                 development CA, server and client certificates
+//   rate-limit.ts          rate-limit backends (memory, Redis, PostgreSQL) on rate-limiter-flexible
 //   fast-path.ts           node:crypto fast paths: token signature step, API-key hasher (differential-tested)
 export * from './connection.js';
 export * from './credentials.js';
@@ -11,5 +12,6 @@ export * from './dev-certificates.js';
 export * from './fast-path.js';
 export * from './https-server.js';
 export * from './plain-http.js';
+export * from './rate-limit.js';
 export * from './reload.js';
 export { createDevCa, type IssueOptions, issueCertificate, type PemPair } from './x509.js';

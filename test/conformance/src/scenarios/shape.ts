@@ -36,7 +36,7 @@ export interface Scenario {
   readonly headers?: (credentials: Credentials) => Headers;
   readonly body?: string;
   /** Present a client certificate on the TLS connection. */
-  readonly clientCertificate?: 'bound' | 'other';
+  readonly clientCertificate?: 'bound' | 'other' | 'reader' | 'writer' | 'revoked';
   /** Runs before the requests (e.g. an outage switch); its return value runs after them. */
   readonly during?: (fixtures: Fixtures) => () => void;
   readonly expect: Expectation;

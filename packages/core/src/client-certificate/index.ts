@@ -1,0 +1,12 @@
+export { type CertificateNames, readCertificateNames } from './der.js';
+export {
+  type ClientCertificateMatch,
+  type ClientCertificateRule,
+  type ClientCertificateStore,
+  createMemoryClientCertificateStore,
+} from './store.js';
+export {
+  type ClientCertificateOptions,
+  type ClientCertificateVerifier,
+  createClientCertificateVerifier,
+} from './verifier.js';

@@ -1,0 +1,121 @@
+import swagger from '@fastify/swagger';
+import { createApiKey, createGuard, createMemoryApiKeyStore } from '@restguard/core';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { restguard, restguardSwagger } from '../src/index.js';
+
+type Operation = { security?: Record<string, string[]>[] };
+type Doc = { paths: Record<string, Record<string, Operation>>; components: { securitySchemes: object } };
+
+const store = createMemoryApiKeyStore();
+const keys: { permissions: string[]; key: string }[] = [];
+let app: FastifyInstance;
+let doc: Doc;
+
+beforeAll(async () => {
+  for (const permissions of [['other'], ['read'], ['read', 'write'], ['admin'], ['read', 'admin']]) {
+    keys.push({ permissions, key: (await createApiKey(store, { name: 'k', permissions })).key });
+  }
+  app = Fastify();
+  // restguard in an encapsulated child scope: the guard is shared with the swagger transform.
+  const guard = createGuard({ apiKeys: { store }, tls: false });
+  app.addHook('onClose', () => guard.close());
+  await app.register(swagger, {
+    openapi: { openapi: '3.1.0', info: { title: 'notes', version: '1.0.0' } },
+    ...restguardSwagger(guard, { authorizationServer: { token_endpoint: 'https://idp.example/token' } }),
+  });
+  const ok = async () => ({ ok: true });
+  app.get('/healthz', ok);
+  await app.register(
+    async (api) => {
+      await api.register(restguard, { guard });
+      api.get('/me', ok);
+      api.get('/notes', { config: { restguard: { scopes: ['read'] } } }, ok);
+      api.post('/notes', { onRequest: api.restguard.require(['write']) }, ok);
+      api.delete(
+        '/notes/:id',
+        { config: { restguard: { scopes: { all: ['read'], any: ['write', 'admin'] } } } },
+        ok,
+      );
+    },
+    { prefix: '/api' },
+  );
+  await app.ready();
+  doc = app.swagger() as unknown as Doc;
+});
+afterAll(() => app.close());
+
+describe('Fastify: the OpenAPI document from @fastify/swagger', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const result = await new Validator().validate(doc as never);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['apiKey', 'bearerApiKey']);
+  });
+
+  it('lists exactly the scopes each route enforces, and none on an unguarded route', () => {
+    const apiKeyScopes = (op: Operation | undefined) =>
+      op?.security?.filter((item) => 'apiKey' in item).map((item) => item.apiKey);
+    expect(doc.paths['/healthz']?.get).toBeDefined();
+    expect(doc.paths['/healthz']?.get?.security).toBeUndefined();
+    expect(apiKeyScopes(doc.paths['/api/me']?.get)).toEqual([[]]);
+    expect(apiKeyScopes(doc.paths['/api/notes']?.get)).toEqual([['read']]);
+    expect(apiKeyScopes(doc.paths['/api/notes']?.post)).toEqual([['write']]);
+    expect(apiKeyScopes(doc.paths['/api/notes/{id}']?.delete)).toEqual([
+      ['read', 'write'],
+      ['read', 'admin'],
+    ]);
+    expect(doc.paths['/api/notes']?.head).toBeUndefined();
+  });
+
+  it('answers every key the way its document says', async () => {
+    let checks = 0;
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        for (const credential of [undefined, ...keys]) {
+          const allowedByDoc =
+            op.security === undefined ||
+            (credential !== undefined &&
+              op.security.some(
+                (alternative) =>
+                  alternative.apiKey?.every((scope) => credential.permissions.includes(scope)) === true,
+              ));
+          const res = await app.inject({
+            method: method.toUpperCase() as 'GET',
+            url: path.replace('{id}', '1'),
+            headers: credential ? { 'x-api-key': credential.key } : {},
+          });
+          const label = `${method} ${path} ${credential?.permissions.join('+') ?? 'none'}`;
+          expect(res.statusCode !== 401 && res.statusCode !== 403, label).toBe(allowedByDoc);
+          checks += 1;
+        }
+      }
+    }
+    expect(checks).toBe(5 * 6);
+  });
+});
+
+describe('Fastify: restguard registered at the root, restguardSwagger(app)', () => {
+  it('documents the routes the plugin guards (a token-less guard: API-key schemes only)', async () => {
+    const root = Fastify();
+    await root.register(restguard, { apiKeys: { store }, tls: false, optional: true });
+    await root.register(swagger, {
+      openapi: { openapi: '3.1.0', info: { title: 'root', version: '1.0.0' } },
+      ...restguardSwagger(root),
+    });
+    root.get('/public', async () => ({ ok: true }));
+    root.get('/notes', { config: { restguard: { scopes: ['read'] } } }, async () => ({ ok: true }));
+    await root.ready();
+    const rootDoc = root.swagger() as unknown as Doc;
+    await root.close();
+    const result = await new Validator().validate(rootDoc as never);
+    expect(result.valid).toBe(true);
+    // optional: a route without its own requirement is not protected
+    expect(rootDoc.paths['/public']?.get?.security).toBeUndefined();
+    expect(rootDoc.paths['/notes']?.get?.security).toEqual([
+      { apiKey: ['read'] },
+      { bearerApiKey: ['read'] },
+    ]);
+  });
+});
