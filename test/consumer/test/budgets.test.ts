@@ -13,9 +13,9 @@ import { run } from '../src/run.js';
 
 /** The limits, stated in the README (section "Budgets"). */
 export const BUDGETS = {
-  installBytesCoreAndAdapter: 2_700_000,
-  browserGzipBytesCore: 56_000,
-  importBytesPerAdapter: 560_000,
+  installBytesCoreAndAdapter: 3_800_000,
+  browserGzipBytesCore: 66_000,
+  importBytesPerAdapter: 760_000,
 } as const;
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
