@@ -4,6 +4,7 @@
  */
 import { commandHelp, parseCommand } from './args.js';
 import { CERTS_HELP, certsCommands, runCertsCommand } from './certs.js';
+import { checkSpec, runCheckCommand } from './check.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, errorCode, oneLine, UsageError } from './errors.js';
 import { type KeysCommand, runKeysCommand } from './keys.js';
 import { keysCommands } from './specs.js';
@@ -44,6 +45,9 @@ Commands:
                 Client certificates (verified by the server) as principals with permissions.
   token         --issuer URL --client-id ID [--scope read,write] [--resource URL] [--json]
                 A development access token (client credentials; secret in RESTGUARD_CLIENT_SECRET).
+  check         --issuer URL [--jwks-uri URL] [--json]
+                Resolves the issuer's discovery metadata and JWKS now and says what is wrong
+                (issuer mismatch, DNS, TLS, HTTP status, timeout, JSON shape).
   help [COMMAND]  Show help (also: restguard keys create --help).
   --version     Print the version.
 
@@ -98,6 +102,14 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     io.stdout(`${VERSION}\n`);
     return EXIT_OK;
   }
+  if (first === 'check') {
+    const parsed = parseCommand(checkSpec, argv.slice(1));
+    if (parsed.values.help) {
+      io.stdout(commandHelp(checkSpec));
+      return EXIT_OK;
+    }
+    return runCheckCommand(parsed, io);
+  }
   if (first === 'token') {
     const parsed = parseCommand(tokenSpec, argv.slice(1));
     if (parsed.values.help) {
@@ -151,6 +163,7 @@ function help(io: CliIo, words: readonly string[]): number {
   const [group, command, ...extra] = words.filter((w) => w !== '--help' && w !== '-h');
   if (group === undefined) io.stdout(MAIN_HELP);
   else if (group === 'token' && command === undefined) io.stdout(commandHelp(tokenSpec));
+  else if (group === 'check' && command === undefined) io.stdout(commandHelp(checkSpec));
   else if (group === 'keys' && command === undefined) io.stdout(KEYS_HELP);
   else if (group === 'certs' && command === undefined) io.stdout(CERTS_HELP);
   else if (

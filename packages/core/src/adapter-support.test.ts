@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errorAnswer, isGuard, readBodyText, resolveGuard, statusProblem } from './adapter-support.js';
-import { ConfigInvalidError, TokenExpiredError, UnavailableError } from './errors.js';
+import { ConfigInvalidError, TokenExpiredError, toChallenge, UnavailableError } from './errors.js';
 import type { Guard } from './guard.js';
 import { createRouteRegistry } from './openapi/registry.js';
 import { checkScopeRequirement } from './scope/evaluate.js';
@@ -13,6 +13,7 @@ const fakeGuard = {
   challenge: () => ({ status: 418, headers: {}, body: 'from the guard' }),
   handleAuthRoute: async () => null,
   handlesAuthRoutes: false,
+  ready: async () => {},
   routes: createRouteRegistry(),
   close: async () => {},
 } satisfies Guard;
@@ -109,9 +110,58 @@ describe('readBodyText', () => {
     );
   });
 
-  it('refuses a body over the cap', async () => {
-    await expect(readBodyText(chunks('a'.repeat(10), 'b'), 10)).rejects.toMatchObject({
-      code: 'ERR_REQUEST_INVALID',
+  it('refuses a body over the cap with 413, and stops pulling at the cap', async () => {
+    let pulled = 0;
+    async function* endless() {
+      for (;;) {
+        pulled++;
+        yield 'a'.repeat(4);
+      }
+    }
+    const err = await readBodyText(endless(), 10).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_BODY_TOO_LARGE' });
+    expect(pulled).toBe(3);
+    expect(toChallenge(err)).toMatchObject({ status: 413 });
+    expect(toChallenge(err).headers['www-authenticate']).toBeUndefined();
+  });
+
+  it('refuses a Content-Length over the cap before reading a byte', async () => {
+    let pulled = 0;
+    async function* body() {
+      pulled++;
+      yield 'a';
+    }
+    await expect(readBodyText(body(), 10, '11')).rejects.toMatchObject({ code: 'ERR_BODY_TOO_LARGE' });
+    expect(pulled).toBe(0);
+    expect(await readBodyText(body(), 10, '1')).toBe('a');
+  });
+
+  it('reads a Web ReadableStream through the same cap, cancelling it on overflow', async () => {
+    let cancelled = false;
+    let pulled = 0;
+    const stream = () =>
+      new ReadableStream<Uint8Array>({
+        pull(controller) {
+          pulled++;
+          controller.enqueue(new TextEncoder().encode('abcd'));
+          if (pulled === 2 && !cancelled) controller.close();
+        },
+        cancel() {
+          cancelled = true;
+        },
+      });
+    expect(await readBodyText(stream(), 10)).toBe('abcdabcd');
+    pulled = 2;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(new TextEncoder().encode('abcd'));
+      },
+      cancel() {
+        cancelled = true;
+      },
     });
+    await expect(readBodyText(endless, 10)).rejects.toMatchObject({ code: 'ERR_BODY_TOO_LARGE' });
+    expect(cancelled).toBe(true);
+    expect(await readBodyText(null, 10)).toBe('');
   });
 });

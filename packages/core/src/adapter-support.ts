@@ -9,11 +9,11 @@
  * not a 4xx becomes a 500 without detail.
  */
 import {
+  BodyTooLargeError,
   ConfigInvalidError,
   type HttpAnswer,
   isRestguardError,
   problemAnswer,
-  RequestInvalidError,
   toChallenge,
 } from './errors.js';
 import { createGuard, type Guard, type GuardOptions } from './guard.js';
@@ -145,24 +145,59 @@ export function errorAnswer(err: unknown, guard?: Pick<Guard, 'challenge'>): Htt
  */
 export const DEFAULT_MAX_BODY_BYTES = 65536;
 
+/** A body source: a Node `IncomingMessage` (or any async iterable of bytes) or a Web `ReadableStream`. */
+export type BodySource = AsyncIterable<Uint8Array | string> | ReadableStream<Uint8Array>;
+
 /**
- * Reads a request body stream (a Node `IncomingMessage` or any async iterable of bytes) as UTF-8
- * text, refusing more than `maxBytes` with a {@link RequestInvalidError}. Web APIs only.
+ * Reads a request body as UTF-8 text through one cap: a `Content-Length` over the cap is refused before
+ * a byte is read, and a streamed body stops being read the moment it passes the cap (never more than
+ * the cap plus one chunk in memory), with a {@link BodyTooLargeError} (413). Web APIs only.
+ *
+ * On overflow the reader simply stops pulling: a Node request is left paused (not destroyed, which
+ * would reset the connection before the 413 goes out; Node closes it after the answer), a Web
+ * `ReadableStream` is cancelled. `contentLength` is the request's `Content-Length` header, if any.
  * @example
- * const request = { …, body: () => readBodyText(req) };
+ * const request = { …, body: () => readBodyText(req, DEFAULT_MAX_BODY_BYTES, req.headers['content-length']) };
  */
 export async function readBodyText(
-  stream: AsyncIterable<Uint8Array | string>,
+  stream: BodySource | null | undefined,
   maxBytes: number = DEFAULT_MAX_BODY_BYTES,
+  contentLength?: string | null,
 ): Promise<string> {
+  if (contentLength !== undefined && contentLength !== null && /^\d+$/.test(contentLength.trim())) {
+    if (Number(contentLength.trim()) > maxBytes) throw new BodyTooLargeError();
+  }
+  if (!stream) return '';
   const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
   let text = '';
   let size = 0;
-  for await (const chunk of stream) {
-    const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+  const take = (chunk: Uint8Array | string): boolean => {
+    const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
     size += bytes.byteLength;
-    if (size > maxBytes) throw new RequestInvalidError('The request body is too large.');
+    if (size > maxBytes) return false;
     text += decoder.decode(bytes, { stream: true });
+    return true;
+  };
+  if ('getReader' in stream && typeof stream.getReader === 'function') {
+    const reader = stream.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!take(value)) {
+        reader.cancel().catch(() => {});
+        throw new BodyTooLargeError();
+      }
+    }
+  } else {
+    // Pulled by hand: a `for await` would call `return()` on overflow, destroying a Node request
+    // (and its connection) before the 413 is written.
+    const iterator = (stream as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+    for (;;) {
+      const { done, value } = await iterator.next();
+      if (done) break;
+      if (!take(value)) throw new BodyTooLargeError();
+    }
   }
   return text + decoder.decode();
 }

@@ -71,10 +71,26 @@ describe('extractCredential', () => {
     expect(code(() => extractCredential(request([], '/api/notes?api_key=abc')))).toBe('ERR_REQUEST_INVALID');
   });
 
-  it('refuses other schemes, empty and malformed bearer values', () => {
-    for (const value of ['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer ', 'Bearer a b', 'Bearer ä', 'Token abc']) {
-      expect(code(() => extractCredential(request(['Authorization', value])))).toBe('ERR_REQUEST_INVALID');
+  it('RFC 6750 §3.1: another scheme is no credential of ours (no error code)', () => {
+    for (const value of ['Basic dXNlcjpwYXNz', 'Digest username="a"', 'Negotiate YII=', 'Token abc']) {
+      expect(extractCredential(request(['Authorization', value]))).toBeNull();
     }
+    // …so an API key beside it is the request's one credential
+    expect(extractCredential(request(['Authorization', 'Basic YTpi', 'X-API-Key', 'rg_live_x']))).toEqual({
+      source: 'x-api-key',
+      value: 'rg_live_x',
+    });
+  });
+
+  it('RFC 6750 §3.1: a malformed credential value is invalid_token, not invalid_request', () => {
+    for (const value of ['Bearer', 'Bearer ', 'Bearer a b', 'Bearer ä', 'Bearer ey!.x.y', 'bearer =abc']) {
+      expect(code(() => extractCredential(request(['Authorization', value])))).toBe('ERR_TOKEN_INVALID');
+    }
+    for (const value of ['rg_live_ä', 'a b', '']) {
+      expect(code(() => extractCredential(request(['X-API-Key', value])))).toBe('ERR_API_KEY_INVALID');
+    }
+    // a header that is no `scheme [value]` at all is a malformed request
+    expect(code(() => extractCredential(request(['Authorization', '!!'])))).toBe('ERR_REQUEST_INVALID');
   });
 
   it('refuses an oversized credential before anything else looks at it', () => {

@@ -4,7 +4,7 @@
  * than one method"); tokens in the query string are refused (RFC 9700 §2.4.2; RFC 6750 §2.3 is not
  * supported); oversized credentials are refused before any cryptography.
  */
-import { RequestInvalidError } from './errors.js';
+import { ApiKeyInvalidError, RequestInvalidError, TokenInvalidError } from './errors.js';
 import type { AuthRequest } from './request.js';
 
 /** Where a credential was found. */
@@ -39,10 +39,20 @@ export function queryCarriesCredential(url: string): boolean {
   return QUERY_CREDENTIALS.some((name) => params.has(name));
 }
 
+/** `scheme [value]` of an `Authorization` header (RFC 9110 §11.6.2 credentials). */
+const AUTHORIZATION = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(?: +(.*))?$/;
+
 /**
  * Finds the request's single header credential (bearer or API key), or null when there is none.
- * Throws {@link RequestInvalidError} for two credentials, a token in the query string, an unsupported
- * scheme, a malformed or an oversized value. Session cookies are looked at by the guard afterwards.
+ *
+ * RFC 6750 §3.1, exactly:
+ * - an `Authorization` scheme other than Bearer (`Basic`, `Digest`, `Negotiate`, …) is no credential
+ *   of ours: null, so the guard answers the bare challenge (or anonymous under `optional`);
+ * - a malformed credential value (outside the b64token alphabet, empty) is `invalid_token`:
+ *   {@link TokenInvalidError} for a bearer value, {@link ApiKeyInvalidError} for `X-API-Key`;
+ * - a malformed *request* is {@link RequestInvalidError} (`invalid_request`): two credentials, a
+ *   token in the query string, a repeated credential header, an oversized value, a header that is no
+ *   `scheme [value]` at all.
  * @example
  * const credential = extractCredential(request); // { source: 'authorization', value: 'eyJ…' }
  */
@@ -54,12 +64,17 @@ export function extractCredential(
   if (queryCarriesCredential(request.url)) {
     throw new RequestInvalidError('Credentials in the query string are refused; send them in a header.');
   }
-  const authorization = request.headers('authorization');
+  let authorization = request.headers('authorization');
   const apiKey = request.headers('x-api-key');
+  if (authorization.length === 1 && apiKey.length === 1 && foreignScheme(authorization[0]!, accept)) {
+    authorization = [];
+  }
   if (authorization.length + apiKey.length > 1) {
     throw new RequestInvalidError('The request carries more than one credential.');
   }
-  if (apiKey.length === 1) return { source: 'x-api-key', value: checkValue(apiKey[0]!.trim(), maxLength) };
+  if (apiKey.length === 1) {
+    return { source: 'x-api-key', value: checkValue(apiKey[0]!.trim(), maxLength, 'x-api-key') };
+  }
   if (authorization.length === 0) return null;
   const header = authorization[0]!;
   if (header.length > maxLength + 16) throw new RequestInvalidError('The credential is too large.');
@@ -69,22 +84,39 @@ export function extractCredential(
     const value = header.slice(7);
     if (value.length <= maxLength && B64TOKEN.test(value)) return { source: 'authorization', value };
   }
-  const match = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(?: +(.*))?$/.exec(header.trim());
-  if (accept.dpop && match && match[1]!.toLowerCase() === 'dpop') {
+  const match = AUTHORIZATION.exec(header.trim());
+  if (!match) throw new RequestInvalidError('The Authorization header is malformed.');
+  const scheme = match[1]!.toLowerCase();
+  if (accept.dpop && scheme === 'dpop') {
     // RFC 9449 §7.1: the DPoP scheme, only when the guard checks proofs; its value is a token68.
-    return { source: 'authorization', scheme: 'dpop', value: checkValue(match[2] ?? '', maxLength) };
+    return {
+      source: 'authorization',
+      scheme: 'dpop',
+      value: checkValue(match[2] ?? '', maxLength, 'authorization'),
+    };
   }
-  if (!match || match[1]!.toLowerCase() !== 'bearer') {
-    throw new RequestInvalidError('Unsupported authorization scheme; use Bearer.');
-  }
-  return { source: 'authorization', value: checkValue(match[2] ?? '', maxLength) };
+  // RFC 6750 §3.1: a request in another scheme carries no credential of ours.
+  if (scheme !== 'bearer') return null;
+  return { source: 'authorization', value: checkValue(match[2] ?? '', maxLength, 'authorization') };
 }
 
-function checkValue(value: string, maxLength: number): string {
+/** True when an `Authorization` header is well-formed and in a scheme restguard does not take here. */
+function foreignScheme(header: string, accept: { readonly dpop?: boolean }): boolean {
+  const match = AUTHORIZATION.exec(header.trim());
+  if (match === null) return false;
+  const scheme = match[1]!.toLowerCase();
+  return scheme !== 'bearer' && !(accept.dpop && scheme === 'dpop');
+}
+
+function checkValue(value: string, maxLength: number, source: 'authorization' | 'x-api-key'): string {
   if (value.length > maxLength) throw new RequestInvalidError('The credential is too large.');
   // A comma means two headers joined by the platform (b64token has no comma), or garbage.
   if (value.includes(',')) throw new RequestInvalidError('The request carries more than one credential.');
-  if (!B64TOKEN.test(value)) throw new RequestInvalidError('The credential is malformed.');
+  if (!B64TOKEN.test(value)) {
+    throw source === 'x-api-key'
+      ? new ApiKeyInvalidError('The API key is malformed.')
+      : new TokenInvalidError('The access token is malformed.');
+  }
   return value;
 }
 

@@ -11,6 +11,7 @@
 export type RestguardErrorCode =
   | 'ERR_CREDENTIALS_MISSING'
   | 'ERR_REQUEST_INVALID'
+  | 'ERR_BODY_TOO_LARGE'
   | 'ERR_TOKEN_INVALID'
   | 'ERR_TOKEN_EXPIRED'
   | 'ERR_SCOPE_INSUFFICIENT'
@@ -22,6 +23,8 @@ export type RestguardErrorCode =
   | 'ERR_DPOP_NONCE_REQUIRED'
   | 'ERR_UNAVAILABLE'
   | 'ERR_CONFIG_INVALID';
+
+import type { Fault } from './fault.js';
 
 const marker = Symbol.for('restguard.error');
 
@@ -68,6 +71,13 @@ export class CredentialsMissingError extends RestguardError {
 export class RequestInvalidError extends RestguardError {
   readonly code = 'ERR_REQUEST_INVALID' as const;
 }
+/** A request body over the cap, refused before more than the cap is read: 413, no challenge. */
+export class BodyTooLargeError extends RestguardError {
+  readonly code = 'ERR_BODY_TOO_LARGE' as const;
+  constructor(message = 'The request body is too large.', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
 /** A token that is not valid (signature, issuer, audience, type, claims): 401 `invalid_token`. */
 export class TokenInvalidError extends RestguardError {
   readonly code = 'ERR_TOKEN_INVALID' as const;
@@ -103,9 +113,12 @@ export class ApiKeyInvalidError extends RestguardError {
 export class HttpsRequiredError extends RestguardError {
   readonly code = 'ERR_HTTPS_REQUIRED' as const;
   constructor(message = 'This API accepts credentials over HTTPS only.', options?: { cause?: unknown }) {
-    super(message, options);
+    super(`${message} ${HTTPS_REQUIRED_FIX}`, options);
   }
 }
+/** How to fix a plain-HTTP refusal, appended to every `https_required` detail. */
+const HTTPS_REQUIRED_FIX =
+  'Serve it over HTTPS, or, behind a TLS-terminating proxy, list the proxy in the tls.trustedProxies option so that its X-Forwarded-Proto / Forwarded header is believed.';
 /** A state-changing request authenticated by a session cookie from another origin: 403. */
 export class CsrfRejectedError extends RestguardError {
   readonly code = 'ERR_CSRF_REJECTED' as const;
@@ -156,22 +169,35 @@ export class UnavailableError extends RestguardError {
   readonly code = 'ERR_UNAVAILABLE' as const;
   /** Seconds a client should wait before retrying (`Retry-After`). */
   readonly retryAfterSeconds: number;
+  /** Why, when known (also found through `cause`): for operators, never sent to a client. */
+  readonly fault?: Fault;
   constructor(
     message = 'Authentication is temporarily unavailable.',
-    options?: { cause?: unknown; retryAfterSeconds?: number },
+    options?: { cause?: unknown; retryAfterSeconds?: number; fault?: Fault },
   ) {
     super(message, options);
     this.retryAfterSeconds = options?.retryAfterSeconds ?? 5;
+    if (options?.fault) this.fault = options.fault;
   }
 }
-/** Invalid options, thrown at start-up. Never sent to a client (it would map to a 500). */
+/**
+ * Invalid options, thrown at start-up (or by `guard.ready()` for an issuer mismatch, with its
+ * `fault`). Never sent to a client (it would map to a 500).
+ */
 export class ConfigInvalidError extends RestguardError {
   readonly code = 'ERR_CONFIG_INVALID' as const;
+  /** The fault found by `guard.ready()` (an issuer mismatch with both values), when there is one. */
+  readonly fault?: Fault;
+  constructor(message: string, options?: { cause?: unknown; fault?: Fault }) {
+    super(message, options);
+    if (options?.fault) this.fault = options.fault;
+  }
 }
 
 for (const refusal of [
   CredentialsMissingError,
   RequestInvalidError,
+  BodyTooLargeError,
   TokenInvalidError,
   TokenExpiredError,
   ScopeInsufficientError,
@@ -189,6 +215,7 @@ for (const refusal of [
 export type AnyRestguardError =
   | CredentialsMissingError
   | RequestInvalidError
+  | BodyTooLargeError
   | TokenInvalidError
   | TokenExpiredError
   | ScopeInsufficientError
@@ -232,12 +259,15 @@ interface Row {
   title: string;
   /** Whether a `WWW-Authenticate: Bearer` challenge goes out. */
   challenge: boolean;
+  /** The problem type's last segment when there is no RFC 6750 error. */
+  type?: string;
 }
 
 /** The single table: code → status, RFC 6750 error and problem title. */
 const table: Record<RestguardErrorCode, Row> = {
   ERR_CREDENTIALS_MISSING: { status: 401, title: 'Authentication required', challenge: true },
   ERR_REQUEST_INVALID: { status: 400, error: 'invalid_request', title: 'Invalid request', challenge: true },
+  ERR_BODY_TOO_LARGE: { status: 413, title: 'Content Too Large', challenge: false, type: 'body_too_large' },
   ERR_TOKEN_INVALID: { status: 401, error: 'invalid_token', title: 'Invalid token', challenge: true },
   ERR_TOKEN_EXPIRED: { status: 401, error: 'invalid_token', title: 'Token expired', challenge: true },
   ERR_SCOPE_INSUFFICIENT: {
@@ -392,6 +422,6 @@ export function toChallenge(err: unknown, options: ChallengeOptions = {}): HttpA
   const extra: Record<string, unknown> = {};
   if (row.error) extra.error = row.error;
   if (scope) extra.scope = scope.join(' ');
-  const type = `urn:restguard:problem:${row.error ?? 'authentication_required'}`;
+  const type = `urn:restguard:problem:${row.error ?? row.type ?? 'authentication_required'}`;
   return problemAnswer(row.status, row.title, err.message, { type, ...extra }, headers);
 }

@@ -1,5 +1,6 @@
 import type { CredentialSource } from './credentials.js';
 import type { RestguardErrorCode } from './errors.js';
+import type { Fault } from './fault.js';
 import type { PrincipalKind } from './principal.js';
 
 /**
@@ -14,8 +15,24 @@ export type AuthEvent =
       status: number;
       /** Where the refused credential came from, if there was one. */
       source?: CredentialSource;
+      /**
+       * Why infrastructure failed (a 503): issuer mismatch with both values, DNS or TLS failure with
+       * the host, HTTP status, timeout, JSON shape. For operators only; clients never see it.
+       */
+      cause?: Fault;
       method: string;
       path: string;
+    }
+  | {
+      /**
+       * A configuration or infrastructure fault, logged once per distinct fault (kind, URL, status,
+       * values) at `warn`, the first time a request meets it.
+       */
+      type: 'fault';
+      level: 'warn';
+      fault: Fault;
+      /** The fault's sentence, ready for a log line. */
+      message: string;
     }
   | {
       /** A credential arrived over plain HTTP and may have been seen on the wire. */

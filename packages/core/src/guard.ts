@@ -30,6 +30,7 @@ import {
   UnavailableError,
 } from './errors.js';
 import { type AuthEvent, type AuthEventListener, pathOf } from './events.js';
+import { faultOf } from './fault.js';
 import {
   createMetadataRoute,
   type MetadataRoute,
@@ -38,6 +39,7 @@ import {
 } from './metadata/index.js';
 import type { ProtectedResourceOptions } from './metadata/serve.js';
 import { createRouteRegistry, type RouteRegistry } from './openapi/registry.js';
+import { refuseUnknownOptions } from './options-check.js';
 import type { Principal } from './principal.js';
 import {
   checkRateLimitOptions,
@@ -102,6 +104,23 @@ export interface GuardOptions extends ChallengeOptions {
   protectedResource?: ProtectedResourceOptions;
 }
 
+/** Every key of {@link GuardOptions}: anything else is refused at start-up (a typo is never ignored). */
+const GUARD_OPTION_KEYS: readonly (keyof GuardOptions)[] = [
+  'tokens',
+  'apiKeys',
+  'sessions',
+  'clientCertificates',
+  'tls',
+  'optional',
+  'maxCredentialLength',
+  'rateLimit',
+  'onEvent',
+  'realm',
+  'resourceMetadataUrl',
+  'dpop',
+  'protectedResource',
+];
+
 /** A guard's answer to one request. */
 export type Decision =
   | {
@@ -140,6 +159,13 @@ export interface Guard {
    */
   readonly handlesAuthRoutes: boolean;
   /**
+   * Resolves discovery and the JWKS of every configured issuer now, instead of on the first request.
+   * Throws `ConfigInvalidError` naming an issuer mismatch (`err.fault.expected`, `err.fault.actual`),
+   * `UnavailableError` for an unreachable, failing or malformed endpoint (`err.fault`: DNS, TLS, HTTP
+   * status, timeout, JSON shape). Call it at start-up to fail fast; `restguard check` does the same.
+   */
+  ready(): Promise<void>;
+  /**
    * The routes this guard protects and what each needs, recorded by the adapters: the source of the
    * OpenAPI document (`guardOpenApiDocument`) and of RFC 9728 `scopes_supported` (`routes.scopes()`).
    */
@@ -156,6 +182,10 @@ export interface Guard {
  * const decision = await guard.decide(request, ['read']);
  */
 export function createGuard(options: GuardOptions): Guard {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigInvalidError('createGuard needs an options object.');
+  }
+  refuseUnknownOptions(options, GUARD_OPTION_KEYS, 'createGuard');
   if (!options.tokens && !options.apiKeys && !options.sessions && !options.clientCertificates) {
     throw new ConfigInvalidError(
       'createGuard needs at least one of tokens, apiKeys, sessions or clientCertificates.',
@@ -167,8 +197,12 @@ export function createGuard(options: GuardOptions): Guard {
   const apiKeys: ApiKeyVerifier | undefined = options.apiKeys
     ? createApiKeyVerifier(options.apiKeys)
     : undefined;
+  // A session's scopes follow the token verifier's rules when there is one (the same token, the same scopes).
   const sessions: SessionManager | undefined = options.sessions
-    ? createSessionManager(options.sessions)
+    ? createSessionManager(
+        options.sessions,
+        tokens ? { scopesOf: async (accessToken) => (await tokens.verify(accessToken)).scopes } : {},
+      )
     : undefined;
   const certificates: ClientCertificateVerifier | undefined = options.clientCertificates
     ? createClientCertificateVerifier(options.clientCertificates)
@@ -218,6 +252,8 @@ export function createGuard(options: GuardOptions): Guard {
       // a listener's failure never changes a decision
     }
   };
+  /** Faults already logged (bounded): each distinct one goes out once as a `fault` event. */
+  const loggedFaults = new Set<string>();
   const refuse = (
     err: unknown,
     request: AuthRequest,
@@ -226,11 +262,20 @@ export function createGuard(options: GuardOptions): Guard {
   ): HttpAnswer => {
     const answer = toChallenge(err, scheme === 'dpop' ? { ...challengeOptions, scheme } : challengeOptions);
     if (options.onEvent && isRestguardError(err)) {
+      const cause = err.code === 'ERR_UNAVAILABLE' ? faultOf(err) : undefined;
+      if (cause) {
+        const key = JSON.stringify([cause.kind, cause.url, cause.status, cause.expected, cause.actual]);
+        if (!loggedFaults.has(key) && loggedFaults.size < 1000) {
+          loggedFaults.add(key);
+          emit({ type: 'fault', level: 'warn', fault: cause, message: cause.message });
+        }
+      }
       emit({
         type: 'rejected',
         code: err.code,
         status: answer.status,
         ...(credential ? { source: credential.source } : {}),
+        ...(cause ? { cause } : {}),
         method: request.method,
         path: pathOf(request.url),
       });
@@ -407,6 +452,9 @@ export function createGuard(options: GuardOptions): Guard {
       const answer = await sessions.handle(request);
       if (answer && tls?.hsts && tls.secure(request)) answer.headers['strict-transport-security'] = tls.hsts;
       return answer;
+    },
+    async ready() {
+      await Promise.all([tokens?.ready(), sessions?.ready()]);
     },
     async close() {
       await Promise.all([tokens?.close(), apiKeys?.close(), sessions?.close(), dpop?.close()]);

@@ -13,6 +13,7 @@ export * from './dpop/index.js';
 // --- spine (errors, request, principal, credentials, scopes, events, guard) ---
 export * from './errors.js';
 export * from './events.js';
+export * from './fault.js';
 export * from './guard.js';
 // --- protected-resource metadata (RFC 9728) ---
 export * from './metadata/index.js';

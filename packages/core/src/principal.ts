@@ -29,12 +29,19 @@ export interface ClientCertificateInfo {
   readonly subjectAltNames: readonly string[];
 }
 
-/** Who made a request, how, and what they may do. */
+/**
+ * Who made a request, how, and what they may do. Immutable all the way down (see
+ * {@link freezePrincipal}): cached principals are shared between requests, so nothing one handler
+ * does to `req.auth` can change what the next request with the same credential is granted.
+ */
 export interface Principal {
   readonly kind: PrincipalKind;
   /** `sub` of a token or session; the key's owner (or `apikey:<id>`) for an API key. */
   readonly subject: string;
-  /** Scopes (tokens, sessions) or permissions (API keys): one set, one authorization step. */
+  /**
+   * Scopes (tokens, sessions) or permissions (API keys): one set, one authorization step. A read-only
+   * view: `add`, `delete` and `clear` throw (see {@link freezeScopes}).
+   */
   readonly scopes: ReadonlySet<string>;
   /** The token's or session's issuer; undefined for API keys. */
   readonly issuer?: string;
@@ -92,4 +99,95 @@ export function scopesFromClaims(claims: Record<string, unknown>, claim?: string
     add(claims.scp);
   }
   return out;
+}
+
+/** A `Set` whose mutators throw: what {@link freezeScopes} returns. */
+class ReadonlyScopeSet extends Set<string> {
+  constructor(values: Iterable<string>) {
+    super();
+    for (const value of values) super.add(value);
+    Object.freeze(this);
+  }
+  override add(_value: string): never {
+    throw new TypeError("A principal's scopes are read-only.");
+  }
+  override delete(_value: string): never {
+    throw new TypeError("A principal's scopes are read-only.");
+  }
+  override clear(): never {
+    throw new TypeError("A principal's scopes are read-only.");
+  }
+}
+
+/**
+ * A read-only set of scopes: `has`, `size` and iteration work as on any `Set`; `add`, `delete` and
+ * `clear` throw a `TypeError`. Sets already made by it are returned as they are.
+ * @example
+ * const scopes = freezeScopes(['read']);
+ * scopes.has('read'); // true
+ * scopes.add('admin'); // throws TypeError
+ */
+export function freezeScopes(values: Iterable<string>): ReadonlySet<string> {
+  return values instanceof ReadonlyScopeSet ? values : new ReadonlyScopeSet(values);
+}
+
+const DATE_SETTERS = Object.getOwnPropertyNames(Date.prototype).filter((name) => name.startsWith('set'));
+
+/** A `Date` whose setters throw. */
+class ReadonlyDate extends Date {}
+for (const name of DATE_SETTERS) {
+  Object.defineProperty(ReadonlyDate.prototype, name, {
+    value() {
+      throw new TypeError("A principal's dates are read-only.");
+    },
+  });
+}
+
+function freezeDate(date: Date | null): Date | null {
+  return date === null ? null : Object.freeze(new ReadonlyDate(date.getTime()));
+}
+
+/** Freezes plain JSON-like data in place, objects and arrays alike. */
+function deepFreezeData<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const name of Object.keys(value)) deepFreezeData((value as Record<string, unknown>)[name]);
+  }
+  return value;
+}
+
+/**
+ * Makes a principal immutable all the way down, so that it can be cached and shared between requests:
+ * the principal, its claims (deep), its scopes ({@link freezeScopes}) and its API-key record (a copy:
+ * permissions and metadata frozen, dates whose setters throw). Claims are frozen in place; the key
+ * record is copied, so the store's own record is never shared with a handler.
+ * @example
+ * const principal = freezePrincipal({ kind: 'token', subject: 'alice', scopes: new Set(['read']) });
+ * principal.scopes.add('admin'); // throws TypeError
+ */
+export function freezePrincipal(principal: Principal): Principal {
+  if (Object.isFrozen(principal) && principal.scopes instanceof ReadonlyScopeSet) return principal;
+  const out: { -readonly [K in keyof Principal]: Principal[K] } = {
+    ...principal,
+    scopes: freezeScopes(principal.scopes),
+  };
+  if (principal.claims) out.claims = deepFreezeData(principal.claims);
+  if (principal.clientCertificate) {
+    const info = principal.clientCertificate;
+    out.clientCertificate = Object.freeze({
+      ...info,
+      subjectAltNames: Object.freeze([...info.subjectAltNames]),
+    });
+  }
+  if (principal.apiKey) {
+    const key = principal.apiKey;
+    out.apiKey = Object.freeze({
+      ...key,
+      permissions: Object.freeze([...key.permissions]),
+      metadata: deepFreezeData(structuredClone(key.metadata)),
+      createdAt: freezeDate(key.createdAt)!,
+      expiresAt: freezeDate(key.expiresAt),
+    });
+  }
+  return Object.freeze(out);
 }

@@ -148,7 +148,8 @@ describe('HTTPS', () => {
       [{}, 401],
       [{ authorization: 'Bearer not.a.token' }, 401],
       [{ authorization: `Bearer ${readOnly}` }, 403],
-      [{ authorization: 'Basic YTpi' }, 400],
+      [{ authorization: 'Basic YTpi' }, 401],
+      [{ authorization: 'Bearer not!a!token' }, 401],
     ];
     for (const [headers, status] of cases) {
       const reply = await send(`${httpsUrl}/api/notes`, { headers, ca: dev.caCertPem });

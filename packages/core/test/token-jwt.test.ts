@@ -256,6 +256,45 @@ describe('crit, kid and custom checks', () => {
     const accept = verifierFor(issuer, {}, { checkClaims: (claims) => claims.tenant === 'acme' });
     await expect(accept.verify(token)).resolves.toBeTruthy();
   });
+  it('isRevoked runs on cache hits too: a jti deny-listed after the first request is refused on the second', async () => {
+    const denied = new Set<string>();
+    let calls = 0;
+    const verifier = verifierFor(
+      issuer,
+      {},
+      {
+        cache: {},
+        isRevoked: (claims, context) => {
+          calls++;
+          expect(context.issuer).toBe(issuer.url);
+          return typeof claims.jti === 'string' && denied.has(claims.jti);
+        },
+      },
+    );
+    const token = await issuer.mint({ jti: 'jti-1' });
+    const other = await issuer.mint({ jti: 'jti-2' });
+    await expect(verifier.verify(token)).resolves.toMatchObject({ kind: 'token' });
+    denied.add('jti-1');
+    const err = await verifier.verify(token).catch((e: unknown) => e);
+    expect(isRestguardError(err) && err.code).toBe('ERR_TOKEN_INVALID');
+    expect(toChallenge(err).headers['www-authenticate']).toContain('error="invalid_token"');
+    await expect(verifier.verify(other)).resolves.toMatchObject({ kind: 'token' });
+    await expect(verifier.verify(other)).resolves.toMatchObject({ kind: 'token' });
+    expect(calls).toBe(4); // once per request, hit or miss
+    // a failing check fails closed: 503, never a pass, no detail leaked
+    const boom = verifierFor(
+      issuer,
+      {},
+      {
+        isRevoked: () => {
+          throw new Error('deny-list down: secret detail');
+        },
+      },
+    );
+    const down = await boom.verify(other).catch((e: unknown) => e);
+    expect(isRestguardError(down) && down.code).toBe('ERR_UNAVAILABLE');
+    expect(toChallenge(down).body).not.toContain('secret detail');
+  });
   it('never leaks library messages or the token in the answer', async () => {
     const token = await issuer.bad.wrongKey();
     const err = await verifierFor(issuer)

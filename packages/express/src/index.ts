@@ -7,6 +7,7 @@ import {
   type AuthRequest,
   ConfigInvalidError,
   checkScopeRequirement,
+  DEFAULT_MAX_BODY_BYTES,
   errorAnswer,
   type Guard,
   type GuardOptions,
@@ -86,7 +87,7 @@ function toAuthRequest(req: Request, connectionInfo: ConnectionInfoReader = node
     tls: connection.tls,
     remoteAddress: connection.remoteAddress,
     clientCertificate: connection.clientCertificate,
-    body: () => readBodyText(req),
+    body: () => readBodyText(req, DEFAULT_MAX_BODY_BYTES, req.headers['content-length']),
   };
 }
 

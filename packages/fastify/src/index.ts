@@ -9,6 +9,7 @@
 import {
   type AuthRequest,
   checkScopeRequirement,
+  DEFAULT_MAX_BODY_BYTES,
   errorAnswer,
   type Guard,
   type GuardOptions,
@@ -80,7 +81,7 @@ function toAuthRequest(
     tls: connection.tls,
     remoteAddress: connection.remoteAddress,
     clientCertificate: connection.clientCertificate,
-    body: () => readBodyText(request.raw),
+    body: () => readBodyText(request.raw, DEFAULT_MAX_BODY_BYTES, request.headers['content-length']),
   };
 }
 
@@ -94,9 +95,14 @@ function send(reply: FastifyReply, answer: HttpAnswer): FastifyReply {
 }
 
 const plugin: FastifyPluginAsync<RestguardPluginOptions> = async (app, options) => {
+  // Fastify's own register options (`prefix`, `logLevel`, …) are not restguard's: core refuses
+  // unknown option keys.
   const {
     errorHandlers = true,
     connectionInfo,
+    prefix: _prefix,
+    logLevel: _logLevel,
+    logSerializers: _logSerializers,
     ...rest
   } = options as RestguardFastifyOptions & Record<string, unknown>;
   const shared = 'guard' in rest && isGuard(rest.guard);

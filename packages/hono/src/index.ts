@@ -9,6 +9,7 @@ import {
   type AuthRequest,
   ConfigInvalidError,
   checkScopeRequirement,
+  DEFAULT_MAX_BODY_BYTES,
   errorAnswer,
   type Guard,
   type GuardOptions,
@@ -21,6 +22,7 @@ import {
   type OpenApiDocument,
   type OpenApiDocumentOptions,
   type Principal,
+  readBodyText,
   requirementOf,
   resolveGuard,
   routeRequirement,
@@ -101,8 +103,15 @@ function pathAndQuery(href: string): string {
 }
 
 function toAuthRequest(c: Context, options: RestguardHonoOptions): AuthRequest {
-  const body = () => c.req.text();
   const incoming = nodeIncoming(c.env);
+  // One capped reader everywhere: the Node request itself under @hono/node-server (so an overflow leaves
+  // the connection open for the 413), the Web stream `c.req.raw.body` on other runtimes.
+  const body = () =>
+    readBodyText(
+      incoming ? (incoming as unknown as AsyncIterable<Uint8Array>) : c.req.raw.body,
+      DEFAULT_MAX_BODY_BYTES,
+      c.req.header('content-length'),
+    );
   if (incoming) {
     const { socket } = incoming;
     const url = incoming.url ?? pathAndQuery(c.req.url);

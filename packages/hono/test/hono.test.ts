@@ -199,3 +199,66 @@ describe('restguard() options', () => {
     expect(JSON.stringify(events)).not.toContain(readKey);
   });
 });
+
+describe('every body read is bounded on the Web-standard path (c.req.raw.body)', () => {
+  it('a 64 MiB streamed back-channel logout body: 413, read no further than the cap, stream cancelled', async () => {
+    const app = new Hono<RestguardEnv>();
+    app.use(
+      restguard({
+        sessions: {
+          issuer: 'https://idp.test',
+          clientId: 'web',
+          clientSecret: 'web-secret',
+          baseUrl: 'https://api.test',
+          secrets: ['web-session-secret-0123456789abcdef'],
+        },
+      }),
+    );
+    let pulled = 0;
+    let cancelled = false;
+    const chunk = new Uint8Array(16 * 1024).fill(97);
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        if (pulled > 4096)
+          controller.close(); // 64 MiB in all
+        else controller.enqueue(chunk);
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const res = await app.request('https://api.test/auth/backchannel-logout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(await res.json()).toMatchObject({ type: 'urn:restguard:problem:body_too_large', status: 413 });
+    expect(pulled).toBeLessThan(16); // 64 KiB cap: a few 16 KiB chunks, not 4096
+    expect(cancelled).toBe(true);
+  });
+
+  it('a Content-Length over the cap is refused before a byte is read', async () => {
+    const app = new Hono<RestguardEnv>();
+    app.use(
+      restguard({
+        sessions: {
+          issuer: 'https://idp.test',
+          clientId: 'web',
+          clientSecret: 'web-secret',
+          baseUrl: 'https://api.test',
+          secrets: ['web-session-secret-0123456789abcdef'],
+        },
+      }),
+    );
+    const res = await app.request('https://api.test/auth/backchannel-logout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `logout_token=${'a'.repeat(70_000)}`,
+    });
+    expect(res.status).toBe(413);
+  });
+});

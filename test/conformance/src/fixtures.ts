@@ -38,6 +38,8 @@ export interface Credentials {
     unknownKidDown: string;
     /** Bound to `clientCertificates.bound` (RFC 8705 `cnf["x5t#S256"]`). */
     bound: string;
+    /** Scope `read`, used only by the scenarios where a handler tampers with `req.auth`. */
+    tamper: string;
   };
   readonly opaque: { read: string; revoked: string };
   readonly apiKey: {
@@ -48,6 +50,8 @@ export interface Credentials {
     limited: string;
     badChecksum: string;
     malformed: string;
+    /** Permission `read`, metadata and an expiry, used only by the tampering scenarios. */
+    tamper: string;
   };
 }
 
@@ -94,6 +98,12 @@ export async function createFixtures(dir: string): Promise<Fixtures> {
     key(['read']),
   ]);
   await revokeApiKey(store, revokedKey.record.id);
+  const tamperKey = await createApiKey(store, {
+    name: 'tamper',
+    permissions: ['read'],
+    metadata: { team: 'notes' },
+    expiresAt: new Date(Date.now() + 86_400_000),
+  });
   // Client certificates as principals: one allowed by thumbprint, one by subject, one revoked.
   const certificateStore = createMemoryClientCertificateStore();
   const rule = (
@@ -140,6 +150,7 @@ export async function createFixtures(dir: string): Promise<Fixtures> {
         scope: 'read',
         cnf: { 'x5t#S256': thumbprint(clientCertificates.bound.certPem) },
       }),
+      tamper: await issuer.mint({ scope: 'read' }),
     },
     opaque: { read: issuer.mintOpaque({ scope: 'read' }), revoked: revokedOpaque },
     apiKey: {
@@ -149,6 +160,7 @@ export async function createFixtures(dir: string): Promise<Fixtures> {
       limited: limitedKey.key,
       badChecksum: breakChecksum(readKey.key),
       malformed: 'rg_live_tooShort',
+      tamper: tamperKey.key,
     },
   };
 

@@ -20,6 +20,7 @@ import { type RawAnswer, sendRaw } from '../src/client.js';
 import { createFixtures, type Fixtures, REALM } from '../src/fixtures.js';
 import { type Scenario, scenarios } from '../src/scenarios/index.js';
 import { type Served, serve } from '../src/serve.js';
+import { streamBody } from '../src/stream-body.js';
 
 const ADAPTERS = {
   'express 5': (options) => buildExpressApp(express5, options),
@@ -74,7 +75,11 @@ afterAll(async () => {
 });
 
 const eventName = (event: AuthEvent) =>
-  event.type === 'rejected' ? `${event.type}:${event.code}` : event.type;
+  event.type === 'rejected'
+    ? `${event.type}:${event.code}${event.cause ? `:${event.cause.kind}` : ''}`
+    : event.type === 'fault'
+      ? `fault:${event.fault.kind}`
+      : event.type;
 
 /** Runs one scenario against one adapter: its answer and the guard events it caused. */
 async function run(
@@ -197,6 +202,52 @@ describe('conformance: every adapter answers every scenario the same way', () =>
       }
     });
   }
+});
+
+describe('conformance: every body read is bounded', () => {
+  const MiB = 1024 * 1024;
+  it('a 64 MiB body streamed to the back-channel logout route is answered 413 before it ends, RSS +8 MiB at most', async () => {
+    const answers = new Map<
+      AdapterName,
+      { status: number; body: string; contentType: unknown; hsts: unknown }
+    >();
+    for (const adapter of Object.keys(ADAPTERS) as AdapterName[]) {
+      const { served } = running.get(key(adapter, 'strict'))!;
+      const before = process.memoryUsage().rss;
+      const answer = await streamBody(
+        `${served.https}/auth/backchannel-logout`,
+        64 * MiB,
+        { 'content-type': 'application/x-www-form-urlencoded' },
+        certificates.caCertPem,
+      );
+      const grown = process.memoryUsage().rss - before;
+      describeFailure(adapter, () => {
+        expect(answer.sent, 'answered before the body ended').toBeLessThan(64 * MiB);
+        expect(grown, 'RSS growth').toBeLessThan(8 * MiB);
+        expect(answer.status).toBe(413);
+      });
+      answers.set(adapter, {
+        status: answer.status,
+        body: answer.body,
+        contentType: answer.headers['content-type'],
+        hsts: answer.headers['strict-transport-security'],
+      });
+    }
+    const [first, ...others] = [...answers.entries()];
+    expect(first![1]).toEqual({
+      status: 413,
+      body: JSON.stringify({
+        type: 'urn:restguard:problem:body_too_large',
+        title: 'Content Too Large',
+        status: 413,
+        detail: 'The request body is too large.',
+      }),
+      contentType: 'application/problem+json',
+      hsts: 'max-age=31536000; includeSubDomains',
+    });
+    for (const [adapter, answer] of others)
+      expect(answer, `${adapter} answers like ${first![0]}`).toEqual(first![1]);
+  }, 60_000);
 });
 
 /** Prefixes an assertion failure with the adapter's name. */

@@ -6,7 +6,7 @@
  * written behind in batches.
  */
 import { ApiKeyInvalidError, ConfigInvalidError, UnavailableError } from '../errors.js';
-import type { Principal } from '../principal.js';
+import { freezePrincipal, type Principal } from '../principal.js';
 import { retainedSize } from '../retained-size.js';
 import { createLruCache } from './cache.js';
 import { assertApiKeyPrefix, DEFAULT_API_KEY_PREFIX, isApiKeyFormat, parseApiKey } from './format.js';
@@ -56,12 +56,42 @@ export interface ApiKeyOptions {
   peppers?: readonly ApiKeyPepper[];
   /** A hasher shared with key creation. Default: from `peppers`, else `sha256`. */
   hasher?: ApiKeyHasher;
+  /**
+   * The hash schemes a lookup still tries, to retire old ones (default: every scheme of the hasher —
+   * current pepper, older peppers, then unpeppered `sha256`). Each is `sha256` or `hmac-sha256:<id>`
+   * and must include the current scheme. With peppers, every random well-formed key costs one store
+   * lookup per accepted scheme (then the negative cache answers); list only the current one once
+   * `restguard keys list` shows no record left under the others: a record under a retired scheme is
+   * refused. Records under an accepted older scheme move to the current one on first use.
+   */
+  acceptedSchemes?: readonly string[];
   /** Cache bounds, or `false` for no cache (every request hits the store). */
   cache?: ApiKeyCacheOptions | false;
   /** How often `lastUsedAt` is written, in seconds. Default 30. Always flushed by `close()`. */
   lastUsedFlushSeconds?: number;
   /** The clock, for tests. Default `() => new Date()`. */
   now?: () => Date;
+}
+
+/** The schemes lookups try: `accepted` checked against the hasher's, in the hasher's order. */
+function acceptedSchemesOf(hasher: ApiKeyHasher, accepted: readonly string[] | undefined): readonly string[] {
+  if (accepted === undefined) return hasher.schemes;
+  if (!Array.isArray(accepted) || accepted.length === 0) {
+    throw new ConfigInvalidError('apiKeys.acceptedSchemes must list at least the current scheme.');
+  }
+  for (const scheme of accepted) {
+    if (!hasher.schemes.includes(scheme)) {
+      throw new ConfigInvalidError(
+        `apiKeys.acceptedSchemes: unknown scheme "${scheme}" (known: ${hasher.schemes.join(', ')}).`,
+      );
+    }
+  }
+  if (!accepted.includes(hasher.currentScheme)) {
+    throw new ConfigInvalidError(
+      `apiKeys.acceptedSchemes must include the current scheme "${hasher.currentScheme}".`,
+    );
+  }
+  return hasher.schemes.filter((scheme) => accepted.includes(scheme));
 }
 
 /** Sizes of the verifier's caches and write-behind buffer. */
@@ -117,6 +147,7 @@ export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
   if (options.hasher && options.peppers)
     throw new ConfigInvalidError('Give apiKeys.hasher or apiKeys.peppers, not both.');
   const hasher = options.hasher ?? createApiKeyHasher({ peppers: options.peppers ?? [] });
+  const schemes = acceptedSchemesOf(hasher, options.acceptedSchemes);
   const now = options.now ?? (() => new Date());
   const clock = options.now ? () => options.now!().getTime() : Date.now;
   const c = options.cache === false ? { maxEntries: 0, negativeMaxEntries: 0 } : (options.cache ?? {});
@@ -135,17 +166,13 @@ export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
   });
   const flushMs = positive(options.lastUsedFlushSeconds, 30, 'lastUsedFlushSeconds') * 1000;
   const inflight = new Map<string, Promise<Known | null>>();
-  const frozenInfo = (record: ApiKeyRecord) => {
-    const info = toApiKeyInfo(record);
-    Object.freeze(info.permissions);
-    return Object.freeze(info);
-  };
+  // Shared by every request with this key: immutable all the way down, dates copied.
   const principalOf = (record: ApiKeyRecord): Principal =>
-    Object.freeze({
-      kind: 'apiKey' as const,
+    freezePrincipal({
+      kind: 'apiKey',
       subject: record.subject ?? `apikey:${record.id}`,
       scopes: new Set(record.permissions),
-      apiKey: frozenInfo(record),
+      apiKey: toApiKeyInfo(record),
     });
   /** lastUsedAt (ms) by key id, written behind. */
   const pending = new Map<string, number>();
@@ -160,7 +187,7 @@ export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
   });
 
   async function findRecord(key: string, currentHash: string): Promise<ApiKeyRecord | null> {
-    for (const scheme of hasher.schemes) {
+    for (const scheme of schemes) {
       const current = scheme === hasher.currentScheme;
       const hash = current ? currentHash : await hasher.hash(key, scheme);
       const record = await callStore(() => store.findByHash(hash));

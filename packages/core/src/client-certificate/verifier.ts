@@ -6,7 +6,7 @@
  * certificate chain and the client's key: only certificates the server verified reach here.
  */
 import { TokenInvalidError, UnavailableError } from '../errors.js';
-import type { Principal } from '../principal.js';
+import { freezePrincipal, type Principal } from '../principal.js';
 import { certificateThumbprint } from '../tls/binding.js';
 import { readCertificateNames } from './der.js';
 import type { ClientCertificateMatch, ClientCertificateStore } from './store.js';
@@ -56,17 +56,17 @@ export function createClientCertificateVerifier(
       }
       const rule = rules.sort((a, b) => ORDER.indexOf(a.match) - ORDER.indexOf(b.match))[0];
       if (!rule) throw new TokenInvalidError('The client certificate is not allowed.');
-      return Object.freeze({
+      return freezePrincipal({
         kind: 'clientCertificate' as const,
         subject: rule.name,
         scopes: new Set(rule.permissions),
-        clientCertificate: Object.freeze({
+        clientCertificate: {
           ruleId: rule.id,
           match: rule.match,
           thumbprint,
           subject: names.subject,
           subjectAltNames: names.subjectAltNames,
-        }),
+        },
       });
     },
   };

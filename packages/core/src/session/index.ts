@@ -31,6 +31,11 @@ export interface SessionManager {
   authenticate(request: AuthRequest): Promise<{ principal: Principal | null; setCookies: string[] } | null>;
   /** Handles `/auth/login`, `/auth/callback`, `/auth/logout`, back-channel logout; null otherwise. */
   handle(request: AuthRequest): Promise<HttpAnswer | null>;
+  /**
+   * Discovers the provider now (`guard.ready()`): throws `ConfigInvalidError` for an issuer mismatch,
+   * `UnavailableError` otherwise, each with the fault.
+   */
+  ready(): Promise<void>;
   /** Stops the manager's background work. */
   close(): Promise<void>;
 }

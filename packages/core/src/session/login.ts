@@ -15,7 +15,7 @@ import { problemPage, redirectAnswer } from './pages.js';
 import { safeReturnTo } from './return-to.js';
 import type { ExpiringSet } from './revocation.js';
 import type { Sealer } from './seal.js';
-import { type SessionData, tokenScopes, writeSession } from './state.js';
+import { type SessionData, sessionScopes, writeSession } from './state.js';
 
 /** What the login and callback routes share. */
 export interface FlowContext {
@@ -141,6 +141,12 @@ export async function completeLogin(ctx: FlowContext, request: AuthRequest): Pro
   const claims = tokens.claims();
   if (!claims || !tokens.id_token || !tokens.access_token)
     return fail('The sign-in response could not be verified.');
+  let scopes: string[];
+  try {
+    scopes = await sessionScopes(options, tokens.access_token, tokens.scope, options.scopes);
+  } catch {
+    return unavailable(request, cleared);
+  }
   const issuedAt = now(ctx);
   const data: SessionData = {
     id: client.randomState(),
@@ -150,7 +156,7 @@ export async function completeLogin(ctx: FlowContext, request: AuthRequest): Pro
     idToken: tokens.id_token,
     accessToken: tokens.access_token,
     ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}),
-    scopes: tokenScopes(tokens.access_token, tokens.scope, options.scopes),
+    scopes,
     tokenIssuedAt: issuedAt,
     tokenExpiresAt: issuedAt + (tokens.expiresIn() ?? 300),
     createdAt: issuedAt,

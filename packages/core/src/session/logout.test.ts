@@ -55,6 +55,31 @@ describe('logout', () => {
     expect(get.body).toContain('<form method="post" action="/auth/logout">');
     expect((await manager.authenticate(req('GET', '/', jar)))!.principal).not.toBeNull();
   });
+
+  it('a GET that is not provably same-origin (no fetch metadata, none, same-site) only confirms', async () => {
+    const { manager } = managerFor(provider);
+    const jar = new Jar();
+    await login(manager, provider, jar);
+    const variants: Record<string, string>[] = [
+      {},
+      { 'sec-fetch-site': 'none' },
+      { 'sec-fetch-site': 'same-site' },
+    ];
+    for (const headers of variants) {
+      const get = (await manager.handle(req('GET', '/auth/logout', jar, headers)))!;
+      expect(get.status, JSON.stringify(headers)).toBe(200);
+      expect(get.body).toContain('<form method="post" action="/auth/logout">');
+      expect(get.headers['set-cookie']).toBeUndefined();
+      expect((await manager.authenticate(req('GET', '/', jar)))!.principal).not.toBeNull();
+    }
+    // a same-origin GET (a link on the app's own page) ends the session at once
+    const same = (await manager.handle(
+      req('GET', '/auth/logout', jar, { 'sec-fetch-site': 'same-origin' }),
+    ))!;
+    expect(same.status).toBe(303);
+    jar.apply(same);
+    expect((await manager.authenticate(req('GET', '/', jar)))?.principal ?? null).toBeNull();
+  });
 });
 
 describe('back-channel logout', () => {

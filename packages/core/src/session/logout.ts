@@ -32,7 +32,8 @@ const MAX_TOKEN_AGE_SECONDS = 300;
 const CLOCK_TOLERANCE_SECONDS = 30;
 
 /**
- * `GET|POST /auth/logout`. A POST must be same-origin; a cross-site GET only gets a confirmation page.
+ * `GET|POST /auth/logout`. A POST must be same-origin; a GET without `Sec-Fetch-Site: same-origin` only
+ * gets a confirmation page whose button POSTs (logout CSRF).
  * @example
  * const answer = await logout(ctx, request); // 303 to the provider's end_session_endpoint
  */
@@ -45,8 +46,10 @@ export async function logout(ctx: LogoutContext, request: AuthRequest): Promise<
       detail: 'Sign out from this site itself.',
     });
   }
-  const site = firstHeader(request, 'sec-fetch-site');
-  if (request.method !== 'POST' && (site === 'cross-site' || site === 'same-site')) {
+  // Logout CSRF: only a GET that is provably same-origin (Fetch Metadata) ends the session at once; any
+  // other GET (no `Sec-Fetch-Site`, older browsers, `none`, `same-site`, `cross-site`) gets a page whose
+  // button POSTs, and that POST passes the origin check above.
+  if (request.method !== 'POST' && firstHeader(request, 'sec-fetch-site') !== 'same-origin') {
     return confirmPage(options.paths.logout, 'Sign out');
   }
   const cookies = parseCookies(request);

@@ -5,6 +5,7 @@
  */
 import { type HttpAnswer, problemAnswer, toChallenge } from '../errors.js';
 import { pathOf } from '../events.js';
+import { readinessError } from '../fault.js';
 import type { AuthRequest } from '../request.js';
 import { parseCookies, readChunkedCookie } from './cookies.js';
 import { checkCsrf } from './csrf.js';
@@ -12,7 +13,7 @@ import type { SessionManager } from './index.js';
 import { completeLogin, startLogin } from './login.js';
 import { backchannelLogout, type LogoutContext, logout } from './logout.js';
 import { createProviderClient } from './oidc.js';
-import { resolveSessionOptions, type SessionOptions } from './options.js';
+import { type ResolvedSessionOptions, resolveSessionOptions, type SessionOptions } from './options.js';
 import { createRefresher } from './refresh.js';
 import { createMemoryRevocationList, ExpiringSet, guardRevocationList } from './revocation.js';
 import { createSealer } from './seal.js';
@@ -40,8 +41,11 @@ function methodNotAllowed(allow: string): HttpAnswer {
  * });
  * const answer = await sessions.handle(request); // null unless it is a login route
  */
-export function createSessionManager(sessionOptions: SessionOptions): SessionManager {
-  const options = resolveSessionOptions(sessionOptions);
+export function createSessionManager(
+  sessionOptions: SessionOptions,
+  internals: Pick<ResolvedSessionOptions, 'scopesOf'> = {},
+): SessionManager {
+  const options: ResolvedSessionOptions = { ...resolveSessionOptions(sessionOptions), ...internals };
   const provider = createProviderClient(options);
   const sessionSealer = createSealer(options.secrets, 'session', options.clock);
   const ctx: LogoutContext = {
@@ -112,6 +116,13 @@ export function createSessionManager(sessionOptions: SessionOptions): SessionMan
         return await route(request);
       } catch (err) {
         return toChallenge(err);
+      }
+    },
+    async ready() {
+      try {
+        await provider.get();
+      } catch (err) {
+        throw readinessError(options.issuer, err);
       }
     },
     async close() {},

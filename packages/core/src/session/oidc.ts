@@ -7,6 +7,7 @@
 import { createRemoteJWKSet, type JWTVerifyGetKey, customFetch as joseFetch } from 'jose';
 import * as client from 'openid-client';
 import { UnavailableError } from '../errors.js';
+import { type FaultError, fault, fetchFault } from '../fault.js';
 import type { ResolvedSessionOptions } from './options.js';
 
 /** The provider, discovered. */
@@ -66,12 +67,35 @@ export function createProviderClient(options: ResolvedSessionOptions): ProviderC
       if (!pending) {
         pending = discover().catch((err: unknown) => {
           pending = undefined;
-          throw new UnavailableError('The identity provider is unreachable.', { cause: err });
+          throw new UnavailableError('The identity provider is unreachable.', {
+            cause: discoveryFault(options.issuer, err),
+          });
         });
       }
       return pending;
     },
   };
+}
+
+/** Why provider discovery failed, as a {@link Fault}: the issuer mismatch openid-client found, else DNS/TLS/…. */
+function discoveryFault(issuer: string, err: unknown): FaultError {
+  const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+  const { code, cause } = (err ?? {}) as { code?: unknown; cause?: Record<string, unknown> };
+  if (code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED' && cause?.attribute === 'issuer') {
+    const body = cause.body as { issuer?: unknown } | undefined;
+    const actual = typeof body?.issuer === 'string' ? body.issuer : JSON.stringify(body?.issuer);
+    return fault(
+      'issuer_mismatch',
+      url,
+      {
+        expected: issuer,
+        actual,
+        message: `The metadata at ${url} names the issuer ${JSON.stringify(actual)}, not the configured ${JSON.stringify(issuer)}: issuers are compared exactly (check the trailing slash).`,
+      },
+      err,
+    );
+  }
+  return fetchFault(err, url);
 }
 
 /** How a failed call to the provider should be answered. */

@@ -86,6 +86,11 @@ export interface SessionOptions {
 
 /** {@link SessionOptions} with every default applied. */
 export interface ResolvedSessionOptions {
+  /**
+   * The scopes of an access token by the token verifier's own rules (set by the guard when it also
+   * verifies tokens), so one token has the same scopes as a bearer and inside a session.
+   */
+  scopesOf?: (accessToken: string) => Promise<Iterable<string>>;
   issuer: string;
   clientId: string;
   clientSecret?: string;

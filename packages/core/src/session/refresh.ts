@@ -5,11 +5,11 @@
  * (which providers treat as theft, RFC 9700 §4.14.2, and answer by revoking the grant).
  */
 import * as client from 'openid-client';
-import { UnavailableError } from '../errors.js';
+import { isRestguardError, UnavailableError } from '../errors.js';
 import { resourceParams } from './login.js';
 import { classifyProviderError, type ProviderClient } from './oidc.js';
 import type { ResolvedSessionOptions } from './options.js';
-import { type SessionData, tokenScopes } from './state.js';
+import { type SessionData, sessionScopes } from './state.js';
 
 /** The result of a refresh: the next session, or `ended` when the provider refused it. */
 export type RefreshResult = { ok: true; data: SessionData } | { ok: false };
@@ -57,7 +57,7 @@ export function createRefresher(options: ResolvedSessionOptions, provider: Provi
           idToken: tokens.id_token ?? data.idToken,
           accessToken: tokens.access_token,
           refreshToken: tokens.refresh_token ?? data.refreshToken,
-          scopes: tokenScopes(tokens.access_token, tokens.scope, data.scopes),
+          scopes: await sessionScopes(options, tokens.access_token, tokens.scope, data.scopes),
           tokenIssuedAt: issuedAt,
           tokenExpiresAt: issuedAt + (tokens.expiresIn() ?? 300),
           touchedAt: issuedAt,
@@ -65,6 +65,7 @@ export function createRefresher(options: ResolvedSessionOptions, provider: Provi
         },
       };
     } catch (err) {
+      if (isRestguardError(err) && err.code === 'ERR_UNAVAILABLE') throw err;
       if (classifyProviderError(err).kind === 'unavailable') {
         throw new UnavailableError('The identity provider is unreachable.', { cause: err });
       }

@@ -3,8 +3,9 @@
  * idle and absolute timeouts (OWASP Session Management Cheat Sheet, "Session Expiration").
  */
 import { decodeJwt, type JWTPayload } from 'jose';
+import { isRestguardError } from '../errors.js';
 import type { Principal } from '../principal.js';
-import { scopesFromClaims } from '../principal.js';
+import { freezePrincipal, scopesFromClaims } from '../principal.js';
 import { clearChunkedCookie, readChunkedCookie, writeChunkedCookie } from './cookies.js';
 import type { ResolvedSessionOptions } from './options.js';
 import type { Sealer } from './seal.js';
@@ -34,7 +35,29 @@ export interface SessionData {
 }
 
 /**
- * Scopes of a token response: the access token's own `scope`/`scp` when it is a JWT (RFC 9068 §2.2.3,
+ * A session's scopes. With the guard's token verifier (`options.scopesOf`), its rules exactly: the
+ * scopes the same access token has as a bearer (`scopeClaim` honoured), none when the verifier refuses
+ * it; an unreachable verifier is a 503 (`UnavailableError`). Without one, {@link tokenScopes}.
+ * @example
+ * const scopes = await sessionScopes(options, tokens.access_token, tokens.scope, options.scopes);
+ */
+export async function sessionScopes(
+  options: Pick<ResolvedSessionOptions, 'scopesOf'>,
+  accessToken: string,
+  responseScope: string | undefined,
+  requested: readonly string[],
+): Promise<string[]> {
+  if (!options.scopesOf) return tokenScopes(accessToken, responseScope, requested);
+  try {
+    return [...(await options.scopesOf(accessToken))];
+  } catch (err) {
+    if (isRestguardError(err) && err.code === 'ERR_UNAVAILABLE') throw err;
+    return [];
+  }
+}
+
+/**
+ * Scopes of a token response when no token verifier is configured: the access token's own `scope`/`scp` when it is a JWT (RFC 9068 §2.2.3,
  * what a bearer request would carry), else the response's `scope`, else what was requested (RFC 6749 §5.1).
  * @example
  * tokenScopes(accessToken, 'read write', ['openid']);
@@ -62,14 +85,14 @@ export function tokenScopes(
  * const principal = sessionPrincipal(data, options);
  */
 export function sessionPrincipal(data: SessionData, options: ResolvedSessionOptions): Principal {
-  return {
+  return freezePrincipal({
     kind: 'session',
     subject: data.sub,
     scopes: new Set(data.scopes),
     issuer: options.issuer,
     clientId: options.clientId,
     claims: decodeJwt(data.idToken) as JWTPayload,
-  };
+  });
 }
 
 /** The second the session ends if it is not used again: idle deadline, capped by the absolute one. */

@@ -99,6 +99,17 @@ describe('insecureAnswer()', () => {
     expect(JSON.parse(answer.body)).toMatchObject({ status: 403, error: 'https_required' });
   });
 
+  it('says in its detail how to fix a plain-HTTP refusal (HTTPS, or trustedProxies behind a proxy)', () => {
+    for (const answer of [
+      policy.insecureAnswer(request({ method: 'POST' })),
+      policy.insecureAnswer(request({ headers: ['Authorization', 'Bearer x'] })),
+    ]) {
+      const { detail } = JSON.parse(answer.body) as { detail: string };
+      expect(detail).toMatch(/Serve it over HTTPS/);
+      expect(detail).toContain('tls.trustedProxies');
+    }
+  });
+
   it('without a public origin, refuses instead of guessing a target', () => {
     const answer = createTlsPolicy({}).insecureAnswer(request({ headers: ['Host', 'api.example'] }));
     expect(answer.status).toBe(403);

@@ -12,6 +12,8 @@ export class SingleFlight<T> {
   failedAt: number | undefined;
   /** Clock time of the last success. */
   succeededAt: number | undefined;
+  /** Why the last attempt failed: kept as the cause of the 503s during the backoff. */
+  private lastCause: unknown;
 
   constructor(
     private readonly load: () => Promise<T>,
@@ -37,7 +39,7 @@ export class SingleFlight<T> {
   run(): Promise<T> {
     if (this.inflight) return this.inflight;
     const left = this.backoffLeft();
-    if (left > 0) return Promise.reject(unavailable(left));
+    if (left > 0) return Promise.reject(unavailable(left, this.lastCause));
     const attempt = this.load().then(
       (value) => {
         this.succeededAt = this.clock();
@@ -46,6 +48,7 @@ export class SingleFlight<T> {
       },
       (cause: unknown) => {
         this.failedAt = this.clock();
+        this.lastCause = cause;
         throw unavailable(this.backoffMs, cause);
       },
     );

@@ -4,6 +4,7 @@
  * path). The metadata's `issuer` must equal the configured issuer exactly (RFC 8414 §3.3, OIDC
  * Discovery §4.3). Failures are 503 and retried after the backoff; a success is kept.
  */
+import { fault, faultOf } from '../fault.js';
 import { SingleFlight } from './backoff.js';
 import { type FetchJsonOptions, fetchJson } from './fetch-json.js';
 
@@ -51,12 +52,20 @@ export function createDiscovery(
   let cached: IssuerMetadata | undefined;
   const load = async (): Promise<IssuerMetadata> => {
     if (cached) return cached;
-    let lastError: unknown;
+    let firstError: unknown;
+    let mismatch: unknown;
     for (const url of discoveryUrls(issuer)) {
       try {
         const document = await fetchJson(url, fetching);
-        if (document.issuer !== issuer)
-          throw new Error('metadata issuer does not match the configured issuer');
+        if (document.issuer !== issuer) {
+          const actual =
+            typeof document.issuer === 'string' ? document.issuer : JSON.stringify(document.issuer);
+          throw fault('issuer_mismatch', url, {
+            expected: issuer,
+            actual,
+            message: `The metadata at ${url} names the issuer ${JSON.stringify(actual)}, not the configured ${JSON.stringify(issuer)}: issuers are compared exactly (check the trailing slash).`,
+          });
+        }
         cached = {
           issuer,
           jwks_uri: endpoint(document.jwks_uri, insecure),
@@ -64,10 +73,12 @@ export function createDiscovery(
         };
         return cached;
       } catch (err) {
-        lastError = err;
+        if (faultOf(err)?.kind === 'issuer_mismatch') mismatch ??= err;
+        firstError ??= err;
       }
     }
-    throw lastError;
+    // The most telling failure: a mismatch (Auth0's trailing slash) over "not found" at the other location.
+    throw mismatch ?? firstError;
   };
   return new SingleFlight(load, clock, backoffMs);
 }

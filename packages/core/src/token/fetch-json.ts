@@ -2,6 +2,7 @@
  * Fetching JSON documents (discovery metadata, JWK Sets) with a hard timeout, a size cap and no
  * redirects. Web APIs only (fetch, AbortSignal, TextDecoder).
  */
+import { fault, fetchFault } from '../fault.js';
 import type { FetchLike } from './options.js';
 
 /** How to fetch. */
@@ -11,9 +12,12 @@ export interface FetchJsonOptions {
   readonly maxBytes: number;
 }
 
-async function readCapped(res: Response, maxBytes: number): Promise<string> {
+const tooLarge = (url: string, maxBytes: number) =>
+  fault('too_large', url, { message: `${url} answered more than ${maxBytes} bytes.` });
+
+async function readCapped(res: Response, maxBytes: number, url: string): Promise<string> {
   const length = Number(res.headers.get('content-length') ?? '0');
-  if (length > maxBytes) throw new Error('response too large');
+  if (length > maxBytes) throw tooLarge(url, maxBytes);
   if (!res.body) return '';
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -24,7 +28,7 @@ async function readCapped(res: Response, maxBytes: number): Promise<string> {
     total += value.byteLength;
     if (total > maxBytes) {
       await reader.cancel().catch(() => undefined);
-      throw new Error('response too large');
+      throw tooLarge(url, maxBytes);
     }
     chunks.push(value);
   }
@@ -50,24 +54,38 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       controller.abort();
-      reject(new Error('timed out'));
+      reject(fault('timeout', url, { message: `${url} did not answer within ${options.timeoutMs} ms.` }));
     }, options.timeoutMs);
   });
   try {
     const work = (async () => {
-      const res = await options.fetch(url, {
-        method: 'GET',
-        headers: { accept: 'application/json, application/jwk-set+json' },
-        redirect: 'manual',
-        signal: controller.signal,
-      });
+      let res: Response;
+      try {
+        res = await options.fetch(url, {
+          method: 'GET',
+          headers: { accept: 'application/json, application/jwk-set+json' },
+          redirect: 'manual',
+          signal: controller.signal,
+        });
+      } catch (err) {
+        throw fetchFault(err, url);
+      }
       if (res.status !== 200) {
         await res.body?.cancel().catch(() => undefined);
-        throw new Error(`status ${res.status}`);
+        throw fault('http_status', url, {
+          status: res.status,
+          message: `${url} answered HTTP ${res.status}.`,
+        });
       }
-      const parsed: unknown = JSON.parse(await readCapped(res, options.maxBytes));
+      const text = await readCapped(res, options.maxBytes, url);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (err) {
+        throw fault('json_shape', url, { message: `${url} did not answer JSON.` }, err);
+      }
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-        throw new Error('not a JSON object');
+        throw fault('json_shape', url, { message: `${url} did not answer a JSON object.` });
       return parsed as Record<string, unknown>;
     })();
     work.catch(() => undefined);

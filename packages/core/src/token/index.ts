@@ -9,6 +9,7 @@ export {
   type FetchTimings,
   type IntrospectionOptions,
   type JwsAlgorithm,
+  type RevocationCheckContext,
   SUPPORTED_ALGORITHMS,
   type TokenCacheOptions,
   type TokenOptions,

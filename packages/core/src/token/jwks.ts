@@ -4,6 +4,7 @@
  * (≤ 5 s); while the JWKS is unreachable, cached keys keep working and an unknown `kid` gets 503; a
  * failed fetch is retried after a shorter backoff (≤ 15 s). Old keys are refreshed in the background.
  */
+import { fault } from '../fault.js';
 import { SingleFlight } from './backoff.js';
 import { type FetchJsonOptions, fetchJson } from './fetch-json.js';
 import { KeySet } from './keys.js';
@@ -19,6 +20,8 @@ export interface KeySource {
    * undefined otherwise (ask {@link candidates}). Keeps the common case off the promise machinery.
    */
   known(kid: string | undefined, alg: JwsAlgorithm): unknown[] | undefined;
+  /** Loads the keys now unless they are loaded (`guard.ready()`); throws as a request would. */
+  load(): Promise<void>;
 }
 
 /**
@@ -28,7 +31,11 @@ export interface KeySource {
  */
 export function staticKeySource(jwks: { keys: readonly unknown[] }, verifier: SignatureVerifier): KeySource {
   const set = new KeySet(jwks.keys, verifier);
-  return { candidates: (kid, alg) => set.candidates(kid, alg), known: (kid, alg) => set.known(kid, alg) };
+  return {
+    candidates: (kid, alg) => set.candidates(kid, alg),
+    known: (kid, alg) => set.known(kid, alg),
+    load: async () => {},
+  };
 }
 
 /** Settings of a remote key source. */
@@ -53,8 +60,11 @@ export function remoteKeySource(options: RemoteKeySourceOptions): KeySource {
   let keys: KeySet | undefined;
   const flight = new SingleFlight<void>(
     async () => {
-      const document = await fetchJson(await options.uri(), options.fetching);
-      if (!Array.isArray(document.keys)) throw new Error('not a JWK Set');
+      const uri = await options.uri();
+      const document = await fetchJson(uri, options.fetching);
+      if (!Array.isArray(document.keys)) {
+        throw fault('json_shape', uri, { message: `${uri} did not answer a JWK Set (no "keys" array).` });
+      }
       keys = new KeySet(document.keys, options.verifier);
     },
     options.clock,
@@ -68,6 +78,9 @@ export function remoteKeySource(options: RemoteKeySourceOptions): KeySource {
   };
 
   return {
+    async load() {
+      if (!keys) await flight.run();
+    },
     known(kid, alg) {
       const found = keys?.known(kid, alg);
       if (found) refreshIfOld();

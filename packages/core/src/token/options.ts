@@ -93,6 +93,16 @@ export interface ClaimCheckContext {
   readonly source: 'jwt' | 'introspection';
 }
 
+/**
+ * What {@link TokenOptions.isRevoked} is told besides the claims.
+ * @example
+ * const isRevoked = (claims: JWTPayload, { issuer }: RevocationCheckContext) => denyList.has(`${issuer} ${claims.jti}`);
+ */
+export interface RevocationCheckContext {
+  /** The configured issuer that verified the token. */
+  readonly issuer: string;
+}
+
 /** Timings of discovery, JWKS and introspection requests, in milliseconds. */
 export interface FetchTimings {
   /** Per-request timeout, at most 5000 (the contract). Default 5000. */
@@ -145,6 +155,17 @@ export interface TokenOptions {
   checkClaims?: (
     claims: Readonly<JWTPayload>,
     context: ClaimCheckContext,
+  ) => boolean | undefined | Promise<boolean | undefined>;
+  /**
+   * Per-request revocation check (an application's `jti` deny-list, a per-user "logged out at"): return
+   * true to refuse the token (401 `invalid_token`). Unlike `checkClaims`, which runs once per token and
+   * is cached with it, this runs on **every** request, verified-token cache hit or miss, after the
+   * signature and claim checks; its cost is added to every request, so keep it to a memory or Redis
+   * lookup. A throw that is not a restguard error fails closed: 503 `temporarily_unavailable`.
+   */
+  isRevoked?: (
+    claims: Readonly<JWTPayload>,
+    context: RevocationCheckContext,
   ) => boolean | undefined | Promise<boolean | undefined>;
   /** Verified-token cache; `false` disables it. */
   cache?: TokenCacheOptions | false;

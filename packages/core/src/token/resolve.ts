@@ -5,12 +5,14 @@
  */
 import type { JWK } from 'jose';
 import { ConfigInvalidError } from '../errors.js';
+import { refuseUnknownOptions } from '../options-check.js';
 import {
   DEFAULT_ALGORITHMS,
   type IntrospectionOptions,
   SUPPORTED_ALGORITHMS,
   type TokenOptions,
   type TokenProfile,
+  type TrustedIssuer,
 } from './options.js';
 
 /** One issuer with every default resolved. */
@@ -61,11 +63,48 @@ const positive = (value: number | undefined, fallback: number, what: string): nu
   return value;
 };
 
+/** Every key of {@link TokenOptions}; anything else is refused. */
+const TOKEN_OPTION_KEYS: readonly (keyof TokenOptions)[] = [
+  'issuers',
+  'algorithms',
+  'profile',
+  'scopeClaim',
+  'clockToleranceSeconds',
+  'maxTokenAgeSeconds',
+  'criticalHeaders',
+  'checkClaims',
+  'isRevoked',
+  'cache',
+  'fetching',
+  'fetch',
+  'allowInsecureRequests',
+  'maxTokenLength',
+  'signatureVerifier',
+  'clock',
+];
+/** Every key of {@link TrustedIssuer}; anything else is refused. */
+const ISSUER_OPTION_KEYS: readonly (keyof TrustedIssuer)[] = [
+  'issuer',
+  'audience',
+  'jwksUri',
+  'jwks',
+  'algorithms',
+  'profile',
+  'scopeClaim',
+  'introspection',
+];
+
 /** Validates the options and resolves each issuer's defaults. */
 export function resolveIssuers(options: TokenOptions): ResolvedIssuer[] {
   if (!options || !Array.isArray(options.issuers) || options.issuers.length === 0) {
     fail('issuers must list at least one trusted issuer.');
   }
+  refuseUnknownOptions(options, TOKEN_OPTION_KEYS, 'tokens');
+  options.issuers.forEach((entry, i) => {
+    if (typeof entry === 'object' && entry !== null) {
+      refuseUnknownOptions(entry, ISSUER_OPTION_KEYS, `tokens.issuers[${i}]`);
+    }
+  });
   const insecure = options.allowInsecureRequests === true;
   const algorithms = checkAlgorithms(options.algorithms ?? DEFAULT_ALGORITHMS, 'algorithms');
   const seen = new Set<string>();

@@ -5,13 +5,13 @@
  * the configured issuers; nothing is ever fetched from what a token says.
  */
 import type { JWTPayload } from 'jose';
-import { isRestguardError, TokenInvalidError } from '../errors.js';
-import { type Principal, scopesFromClaims } from '../principal.js';
+import { isRestguardError, TokenInvalidError, UnavailableError } from '../errors.js';
+import { fault, readinessError } from '../fault.js';
+import { freezePrincipal, type Principal, scopesFromClaims } from '../principal.js';
 import type { SingleFlight } from './backoff.js';
 import { TokenCache, tokenDigest } from './cache.js';
 import { checkType, invalid, validateJwtClaims } from './claims.js';
 import { createDiscovery, type IssuerMetadata } from './discovery.js';
-import { deepFreeze } from './freeze.js';
 import { createIntrospector, type Introspector } from './introspection.js';
 import { type KeySource, remoteKeySource, staticKeySource } from './jwks.js';
 import { looksLikeJws, parseCompactJws, type parseJws } from './jws.js';
@@ -24,6 +24,12 @@ import { defaultSignatureVerifier } from './signature-default.js';
 export interface TokenVerifier {
   /** The token's principal, or a restguard error (invalid, expired, issuer unreachable). */
   verify(token: string): Promise<Principal>;
+  /**
+   * Resolves every issuer's discovery metadata and JWKS now. Throws `ConfigInvalidError` for an
+   * issuer mismatch, `UnavailableError` for anything else; either carries the {@link Fault} (`fault`)
+   * and says it in its message.
+   */
+  ready(): Promise<void>;
   /** Stops the verifier's background work. */
   close(): void | Promise<void>;
 }
@@ -31,6 +37,7 @@ export interface TokenVerifier {
 interface IssuerRuntime {
   readonly config: ResolvedIssuer;
   readonly keys: KeySource;
+  readonly discovery: SingleFlight<IssuerMetadata> | undefined;
 }
 
 /**
@@ -48,7 +55,7 @@ interface IssuerRuntime {
  *   matching `aud` unless `requireAudience: false`.
  * - The verified-token cache (on by default, 10 000 entries / 16 MiB) is keyed by the token's
  *   SHA-256, serves an entry until the token's `exp` (or its maximum age), and skips `checkClaims`
- *   on a hit: a custom check that must run per request belongs after the guard.
+ *   on a hit: a check that must run on every request (a `jti` deny-list) is `isRevoked`.
  * - Infrastructure failures (discovery, JWKS, introspection) are `UnavailableError` (503 with
  *   `Retry-After`); a `checkClaims` that throws something other than a restguard error refuses the
  *   token (401), never lets it pass.
@@ -91,7 +98,11 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
           uri: async () => {
             if (config.jwksUri) return config.jwksUri;
             const uri = (await discovery!.run()).jwks_uri;
-            if (!uri) throw new Error('metadata has no usable jwks_uri');
+            if (!uri) {
+              throw fault('json_shape', config.issuer, {
+                message: `The metadata of ${config.issuer} has no usable jwks_uri (https).`,
+              });
+            }
             return uri;
           },
           fetching,
@@ -101,7 +112,7 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
           failureBackoffMs: settings.failureBackoffMs,
           maxKeyAgeMs: settings.maxKeyAgeMs,
         });
-    byIssuer.set(config.issuer, { config, keys });
+    byIssuer.set(config.issuer, { config, keys, discovery });
     if (config.introspection) {
       introspectionIssuer = config;
       introspector = createIntrospector({
@@ -134,6 +145,19 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
     if (ok === false) throw invalid('refused');
   }
 
+  /** `isRevoked`, on every request (cache hit or miss): true refuses, a foreign throw fails closed. */
+  async function checkRevocation(principal: Principal): Promise<Principal> {
+    let revoked: boolean | undefined;
+    try {
+      revoked = await options.isRevoked!(principal.claims ?? {}, { issuer: principal.issuer ?? '' });
+    } catch (err) {
+      if (isRestguardError(err)) throw err;
+      throw new UnavailableError('The token revocation check is unavailable.', { cause: err });
+    }
+    if (revoked === true) throw new TokenInvalidError('The access token has been revoked.');
+    return principal;
+  }
+
   function principalOf(claims: Record<string, unknown>, issuer: ResolvedIssuer): Principal {
     const str = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
     const clientId = str(claims.client_id) ?? str(claims.azp);
@@ -147,7 +171,7 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
     };
     if (clientId) principal.clientId = clientId;
     principal.claims = claims as JWTPayload;
-    return deepFreeze(principal);
+    return freezePrincipal(principal);
   }
 
   /** When a cached entry stops being served (ms): exp, capped by the maximum token age. */
@@ -207,13 +231,26 @@ export function createTokenVerifier(options: TokenOptions): TokenVerifier {
         const digest = verifier.tokenDigest?.(token) ?? tokenDigest(token);
         key = typeof digest === 'string' ? digest : await digest;
         const hit = cache.get(key);
-        if (hit) return hit;
+        if (hit) return options.isRevoked ? checkRevocation(hit) : hit;
       }
       const { principal, expiresAt } = looksLikeJws(token)
         ? await verifyJwt(token)
         : await verifyOpaque(token);
       cache?.set(key, principal, expiresAt);
-      return principal;
+      return options.isRevoked ? checkRevocation(principal) : principal;
+    },
+    async ready() {
+      await Promise.all(
+        [...byIssuer.values()].map(async ({ config, keys, discovery }) => {
+          try {
+            const metadata = discovery ? await discovery.run() : undefined;
+            const hasKeys = config.jwks || config.jwksUri || metadata?.jwks_uri || !config.introspection;
+            if (hasKeys) await keys.load();
+          } catch (err) {
+            throw readinessError(config.issuer, err);
+          }
+        }),
+      );
     },
     close() {
       cache?.clear();

@@ -1,7 +1,7 @@
 import { type GuardOptions, principalToJSON } from '@restguard/core';
 import { notFoundHandler, requireScopes, restguard, restguardErrorHandler } from '@restguard/express';
 import type express5 from 'express';
-import { type ConformanceApp, createdNote, whoami } from './contract.js';
+import { type ConformanceApp, createdNote, tamper, whoami } from './contract.js';
 
 /** The contract's app on Express; `express` is Express 5 or Express 4 (same API for these routes). */
 export function buildExpressApp(express: typeof express5, options: GuardOptions): ConformanceApp {
@@ -26,6 +26,9 @@ export function buildExpressApp(express: typeof express5, options: GuardOptions)
   });
   app.get('/api/any', requireScopes({ any: ['write', 'admin'] }), (_req, res) => {
     res.json({ ok: true });
+  });
+  app.get('/api/tamper', requireScopes([]), (req, res) => {
+    res.json(tamper(req.auth!));
   });
   app.get('/api/whoami', (req, res) => {
     res.json(whoami(req.auth));

@@ -1,7 +1,7 @@
 import { type GuardOptions, principalToJSON } from '@restguard/core';
 import { restguard } from '@restguard/fastify';
 import Fastify from 'fastify';
-import { type ConformanceApp, createdNote, whoami } from './contract.js';
+import { type ConformanceApp, createdNote, tamper, whoami } from './contract.js';
 
 /** The contract's app on Fastify: requirements through route config and through the hook factory. */
 export async function buildFastifyApp(options: GuardOptions): Promise<ConformanceApp> {
@@ -26,6 +26,7 @@ export async function buildFastifyApp(options: GuardOptions): Promise<Conformanc
   app.get('/api/any', { onRequest: app.restguard.require({ any: ['write', 'admin'] }) }, async () => ({
     ok: true,
   }));
+  app.get('/api/tamper', { onRequest: app.restguard.require([]) }, async (request) => tamper(request.auth!));
   app.get('/api/whoami', async (request) => whoami(request.auth));
   await app.ready();
   return { listener: app.routing, guard: app.restguard.guard, close: () => app.close() };

@@ -5,7 +5,7 @@ import { notFound, onError, type RestguardEnv, requireScopes, restguard } from '
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { validator } from 'hono/validator';
-import { type ConformanceApp, createdNote, whoami } from './contract.js';
+import { type ConformanceApp, createdNote, tamper, whoami } from './contract.js';
 
 /** The contract's app on Hono, served through @hono/node-server. */
 export function buildHonoApp(options: GuardOptions): ConformanceApp {
@@ -29,6 +29,7 @@ export function buildHonoApp(options: GuardOptions): ConformanceApp {
   app.get('/api/me', requireScopes([]), (c) => c.json(principalToJSON(c.get('auth')!)));
   app.get('/api/all', requireScopes({ all: ['read', 'write'] }), (c) => c.json({ ok: true }));
   app.get('/api/any', requireScopes({ any: ['write', 'admin'] }), (c) => c.json({ ok: true }));
+  app.get('/api/tamper', requireScopes([]), (c) => c.json(tamper(c.get('auth')!)));
   app.get('/api/whoami', (c) => c.json(whoami(c.get('auth'))));
   app.notFound(notFound());
   app.onError(onError());

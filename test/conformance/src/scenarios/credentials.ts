@@ -157,6 +157,38 @@ export const credentialScenarios: readonly Scenario[] = [
     expect: { status: 401, ...invalidApiKey },
   },
 
+  // --- a principal is immutable: one request never changes what the next one sees ---
+  {
+    name: 'a handler cannot change the principal of a token',
+    path: '/api/tamper',
+    headers: (c) => bearer(c.token.tamper),
+    expect: { status: 200, json: { took: 0, scopes: ['read'] } },
+  },
+  {
+    name: 'the next request with that token is granted what the token says, no more',
+    path: '/api/any',
+    headers: (c) => bearer(c.token.tamper),
+    expect: { status: 403, ...insufficient('write admin') },
+  },
+  {
+    name: 'a handler cannot change the principal of an API key (permissions, metadata, expiry)',
+    path: '/api/tamper',
+    headers: (c) => apiKey(c.apiKey.tamper),
+    expect: { status: 200, json: { took: 0, scopes: ['read'] } },
+  },
+  {
+    name: 'the next request with that key still works and is granted its permissions, no more',
+    path: '/api/any',
+    headers: (c) => apiKey(c.apiKey.tamper),
+    expect: { status: 403, ...insufficient('write admin') },
+  },
+  {
+    name: 'the key is still accepted after a handler tried to expire it',
+    path: '/api/notes',
+    headers: (c) => apiKey(c.apiKey.tamper),
+    expect: { status: 200, ...notes },
+  },
+
   // --- scopes: all-of and any-of ---
   {
     name: 'all-of: read and write present',

@@ -4,7 +4,9 @@ import {
   bearer,
   frameworkProblem,
   httpsRequired,
+  invalidApiKey,
   invalidRequest,
+  invalidToken,
   json,
   missing,
   notes,
@@ -35,11 +37,42 @@ export const requestScenarios: readonly Scenario[] = [
     path: '/api/notes?access_token=abc',
     expect: { status: 400, ...invalidRequest },
   },
+  // RFC 6750 §3.1: another scheme is no credential of ours; a malformed value is invalid_token.
   {
-    name: 'an unsupported scheme',
+    name: 'an unsupported scheme (Basic) counts as no credential',
     path: '/api/notes',
     headers: () => [['authorization', 'Basic YWxpY2U6YWxpY2U=']],
-    expect: { status: 400, ...invalidRequest },
+    expect: { status: 401, ...missing, events: ['rejected:ERR_CREDENTIALS_MISSING'] },
+  },
+  {
+    name: 'an unsupported scheme (Negotiate) under optional is anonymous',
+    profile: 'optional',
+    path: '/api/whoami',
+    headers: () => [['authorization', 'Negotiate YIIGhgYJKoZIhvcSAQICAQBuggZ1']],
+    expect: { status: 200, json: { subject: null } },
+  },
+  {
+    name: 'a bearer value outside the b64token alphabet is invalid_token',
+    path: '/api/notes',
+    headers: () => [['authorization', 'Bearer eyJ!.e30.x']],
+    expect: {
+      status: 401,
+      ...invalidToken,
+      challenge: { error: 'invalid_token', description: 'The access token is malformed.' },
+      events: ['rejected:ERR_TOKEN_INVALID'],
+    },
+  },
+  {
+    name: 'an X-API-Key value outside the key alphabet is invalid_token',
+    path: '/api/notes',
+    headers: () => [['x-api-key', 'rg_live_not a key']],
+    expect: { status: 401, ...invalidApiKey, events: ['rejected:ERR_API_KEY_INVALID'] },
+  },
+  {
+    name: 'a JWT with too few segments is invalid_token',
+    path: '/api/notes',
+    headers: () => [['authorization', 'Bearer eyJhbGciOiJFUzI1NiJ9.e30']],
+    expect: { status: 401, challenge: { error: 'invalid_token' } },
   },
   {
     name: 'an oversized credential is refused before any cryptography',
@@ -60,7 +93,8 @@ export const requestScenarios: readonly Scenario[] = [
         error: 'temporarily_unavailable',
       },
       headers: { 'retry-after': /^[1-9]\d*$/ },
-      events: ['rejected:ERR_UNAVAILABLE'],
+      // the cause goes to the events (once as a warn-level fault), never to the client
+      events: ['fault:connection', 'rejected:ERR_UNAVAILABLE:connection'],
     },
   },
   {
@@ -148,6 +182,26 @@ export const requestScenarios: readonly Scenario[] = [
       headers: { location: /^https:\/\/127\.0\.0\.1:\d+\/authorize\?.*code_challenge_method=S256/ },
       cookies: [/^__Host-[^=]+=[^;]+;.*Path=\/.*Secure.*HttpOnly/i],
     },
+  },
+
+  {
+    name: 'a GET logout without fetch metadata only shows a confirmation page (no logout CSRF)',
+    path: '/auth/logout',
+    expect: {
+      status: 200,
+      challenge: null,
+      headers: { 'set-cookie': null, location: null, 'content-type': /^text\/html/ },
+    },
+  },
+  {
+    name: 'a cross-site POST logout is refused',
+    method: 'POST',
+    path: '/auth/logout',
+    headers: () => [
+      ['origin', 'https://evil.example'],
+      ['accept', 'application/json'],
+    ],
+    expect: { status: 403, challenge: null },
   },
 
   {

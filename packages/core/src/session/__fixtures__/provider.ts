@@ -21,6 +21,8 @@ export interface ProviderBehaviour {
   refuseRefresh: boolean;
   /** When set, refresh requests wait for this promise (single-flight tests, no timers). */
   refreshGate?: Promise<void>;
+  /** Extra claims of the access tokens issued from now on. */
+  accessClaims?: Record<string, unknown>;
 }
 
 export interface TestProvider {
@@ -115,6 +117,7 @@ export async function startTestProvider(): Promise<TestProvider> {
         iat: now,
         exp: now + b.expiresIn,
         jti: randomUUID(),
+        ...b.accessClaims,
       },
       { typ: 'at+jwt' },
     );
