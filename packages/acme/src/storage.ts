@@ -20,6 +20,7 @@ export interface AcmeStorage {
   saveAccountKey(keyPem: string): Promise<void>;
   /** The last issued certificate, if any. */
   loadCertificate(): Promise<StoredCertificate | undefined>;
+  /** Stores a newly issued certificate and its key. */
   saveCertificate(certificate: StoredCertificate): Promise<void>;
   /**
    * Many instances: runs `work` while holding a lock shared by every instance using this storage,
@@ -30,7 +31,9 @@ export interface AcmeStorage {
   watchCertificate?(listener: () => void): () => void;
   /** Many instances: HTTP-01 key authorizations, so any instance behind a load balancer can answer. */
   saveChallenge?(token: string, keyAuthorization: string): Promise<void>;
+  /** The key authorization stored for an HTTP-01 token, if any. */
   loadChallenge?(token: string): Promise<string | undefined>;
+  /** Forgets an HTTP-01 token once its challenge is done. */
   deleteChallenge?(token: string): Promise<void>;
   /** Releases connections. */
   close?(): Promise<void>;

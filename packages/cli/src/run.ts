@@ -19,7 +19,9 @@ import { VERSION } from './version.js';
  * const io: CliIo = { stdout: (t) => out.push(t), stderr: (t) => out.push(t), env: {}, cwd: '/' };
  */
 export interface CliIo {
+  /** Receives what the command prints on success. */
   readonly stdout: (text: string) => void;
+  /** Receives the one-line refusal. */
   readonly stderr: (text: string) => void;
   /** Environment variables (`DATABASE_URL`, `RESTGUARD_API_KEY_PREFIX`, peppers). */
   readonly env: Readonly<Record<string, string | undefined>>;

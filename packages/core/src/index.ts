@@ -5,6 +5,8 @@ export * from './adapter-support.js';
 export * from './api-key/index.js';
 // --- client certificates as principals ---
 export * from './client-certificate/index.js';
+// --- configuration from the environment ---
+export * from './config-from-env.js';
 export * from './credentials.js';
 // --- DPoP (RFC 9449) ---
 export * from './dpop/index.js';

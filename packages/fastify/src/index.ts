@@ -183,7 +183,10 @@ const plugin: FastifyPluginAsync<RestguardPluginOptions> = async (app, options) 
 export function restguardSwagger(
   source: Guard | { readonly restguard?: RestguardDecorator },
   options: OpenApiDocumentOptions = {},
-): { transformObject: (documents: { openapiObject?: object; swaggerObject?: object }) => OpenApiDocument } {
+): {
+  /** `@fastify/swagger`'s hook: the document with restguard's security schemes and requirements. */
+  transformObject: (documents: { openapiObject?: object; swaggerObject?: object }) => OpenApiDocument;
+} {
   return {
     transformObject({ openapiObject, swaggerObject }) {
       // The app is read now: `restguard` may be registered after swagger.

@@ -16,7 +16,8 @@ export interface ChangeListener {
 
 /** What {@link startNotificationListener} listens to and whom it tells. */
 export interface NotificationListenerOptions {
-  connectionString: string;
+  /** The connection's settings: a connection string, or those of the application's pool. */
+  connection: pg.ClientConfig;
   schema: string;
   channel: string;
   /** The connection's `application_name` (cut to 63 characters). */
@@ -32,11 +33,11 @@ export interface NotificationListenerOptions {
 /**
  * Listens on one channel with reconnection; payloads of other schemas are ignored.
  * @example
- * const listener = startNotificationListener({ connectionString, schema: 'restguard',
+ * const listener = startNotificationListener({ connection: { connectionString }, schema: 'restguard',
  *   channel: 'restguard_sessions', applicationName: 'restguard sessions', onPayload: console.log, onConnected: () => resync() });
  */
 export function startNotificationListener(options: NotificationListenerOptions): ChangeListener {
-  const { connectionString, schema, channel } = options;
+  const { connection, schema, channel } = options;
   let stopped = false;
   let client: pg.Client | undefined;
   let delay = 100;
@@ -54,7 +55,7 @@ export function startNotificationListener(options: NotificationListenerOptions):
   };
   const connect = async () => {
     const next = new pg.Client({
-      connectionString,
+      ...connection,
       keepAlive: true,
       connectionTimeoutMillis: 5000,
       application_name: options.applicationName.slice(0, 63),
@@ -109,15 +110,15 @@ export function startNotificationListener(options: NotificationListenerOptions):
  * Starts listening for key changes; `emit` receives this schema's changes and a `reset` after each
  * (re)connection.
  * @example
- * const listener = startChangeListener(url, 'restguard', (change) => console.log(change.id));
+ * const listener = startChangeListener({ connectionString: url }, 'restguard', (change) => console.log(change.id));
  */
 export function startChangeListener(
-  connectionString: string,
+  connection: pg.ClientConfig,
   schema: string,
   emit: (change: ApiKeyStoreChange) => void,
 ): ChangeListener {
   return startNotificationListener({
-    connectionString,
+    connection,
     schema,
     channel: POSTGRES_CHANNEL,
     applicationName: `restguard listener ${schema}`,

@@ -34,9 +34,10 @@ const SWEEP_EVERY_MS = 60_000;
  * const guard = createGuard({ tokens, dpop: { replayStore } });
  * // on shutdown: await replayStore.close();
  */
-export function createPostgresReplayStore(
-  options: PostgresReplayStoreOptions,
-): ReplayStore & { close(): Promise<void> } {
+export function createPostgresReplayStore(options: PostgresReplayStoreOptions): ReplayStore & {
+  /** Closes the store's own pool. */
+  close(): Promise<void>;
+} {
   const { connectionString } = options;
   if (typeof connectionString !== 'string' || !/^postgres(?:ql)?:\/\//.test(connectionString)) {
     throw new ConfigInvalidError('A postgres:// connection string is required.');

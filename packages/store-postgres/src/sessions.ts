@@ -15,7 +15,8 @@ import { POSTGRES_SESSION_CHANNEL } from './migrations.js';
 /** What the session list shares with its key store. */
 export interface SessionTableContext {
   pool: pg.Pool;
-  connectionString: string;
+  /** The LISTEN connection's settings (a connection string, or those of the application's pool). */
+  connection: pg.ClientConfig;
   schema: string;
   /** The quoted schema. */
   s: string;
@@ -44,7 +45,7 @@ const entryOf = (kind: Kind, value: string, at: number, until: number) =>
 /**
  * Creates the list over the store's pool; the listener starts on first use.
  * @example
- * const revocations = createSessionTable({ pool, connectionString, schema, s, run, clock: Date.now, capacity: 100_000 });
+ * const revocations = createSessionTable({ pool, connection: { connectionString }, schema, s, run, clock: Date.now, capacity: 100_000 });
  */
 export function createSessionTable(ctx: SessionTableContext): PostgresSessionRevocationList {
   const { pool, s } = ctx;
@@ -82,7 +83,7 @@ export function createSessionTable(ctx: SessionTableContext): PostgresSessionRev
   const start = () => {
     if (listener || closed) return;
     listener = startNotificationListener({
-      connectionString: ctx.connectionString,
+      connection: ctx.connection,
       schema: ctx.schema,
       channel: POSTGRES_SESSION_CHANNEL,
       applicationName: `restguard sessions ${ctx.schema}`,

@@ -20,8 +20,17 @@ import { createSessionTable, type PostgresSessionRevocationList } from './sessio
 
 /** Options for {@link createPostgresApiKeyStore}. */
 export interface PostgresApiKeyStoreOptions {
-  /** `postgres://user:password@host:port/database` (also `postgresql://`). */
-  connectionString: string;
+  /**
+   * `postgres://user:password@host:port/database` (also `postgresql://`). Give this or `pool`.
+   */
+  connectionString?: string;
+  /**
+   * The application's own `pg.Pool`, used instead of a pool of the store's own. The store never ends it
+   * (`close()` leaves it open for its owner); `maxConnections`, `connectionTimeoutMs` and
+   * `statementTimeoutMs` are then the pool's business. Revocation push (LISTEN) uses one extra
+   * connection made with the pool's connection settings, never a client held out of the pool.
+   */
+  pool?: pg.Pool;
   /** Schema holding the tables, created by the migrations. Default `restguard`. */
   schema?: string;
   /** Pool size. Default 10. */
@@ -67,29 +76,47 @@ function fail(err: unknown): never {
  * import { createPostgresApiKeyStore } from '@restguard/store-postgres';
  * const store = createPostgresApiKeyStore({ connectionString: process.env.DATABASE_URL! });
  * const guard = createGuard({ apiKeys: { store } });
+ * // or on the pool the application already has:
+ * const shared = createPostgresApiKeyStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) });
  */
 export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): PostgresApiKeyStore {
-  const { connectionString } = options;
-  if (typeof connectionString !== 'string' || !/^postgres(?:ql)?:\/\//.test(connectionString)) {
-    throw new ConfigInvalidError('A postgres:// connection string is required.');
+  const { connectionString, pool: ownersPool } = options;
+  if (ownersPool !== undefined) {
+    if (
+      !(ownersPool instanceof pg.Pool) &&
+      typeof (ownersPool as { query?: unknown })?.query !== 'function'
+    ) {
+      throw new ConfigInvalidError('pool must be a pg.Pool.');
+    }
+    if (connectionString !== undefined) {
+      throw new ConfigInvalidError('Give either connectionString or pool, not both.');
+    }
+  } else if (typeof connectionString !== 'string' || !/^postgres(?:ql)?:\/\//.test(connectionString)) {
+    throw new ConfigInvalidError('A postgres:// connection string (or a pg.Pool as pool) is required.');
   }
   const schema = options.schema ?? 'restguard';
   if (!SCHEMA_PATTERN.test(schema)) {
     throw new ConfigInvalidError('A schema name must be lowercase letters, digits and "_" (at most 63).');
   }
   const s = quoteIdentifier(schema);
-  const pool = new pg.Pool({
-    connectionString,
-    max: options.maxConnections ?? 10,
-    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
-    statement_timeout: options.statementTimeoutMs ?? 5000,
-    idleTimeoutMillis: 30_000,
-    keepAlive: true,
-    application_name: 'restguard',
-  });
-  pool.on('error', () => {
-    // An idle client died (server restart): the pool replaces it; the next query reports any outage.
-  });
+  const pool =
+    ownersPool ??
+    new pg.Pool({
+      connectionString,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
+      statement_timeout: options.statementTimeoutMs ?? 5000,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+      application_name: 'restguard',
+    });
+  // An idle client died (server restart): the pool replaces it; the next query reports any outage.
+  // The owner of an application pool handles (or not) its events: the store adds no listener to it.
+  if (!ownersPool) pool.on('error', () => {});
+  // The LISTEN connection's settings: the connection string, or those of the application's pool.
+  const listenConfig: pg.ClientConfig = ownersPool
+    ? { ...(ownersPool as pg.Pool & { options: pg.PoolConfig }).options }
+    : { connectionString };
   const listeners = new Set<(change: ApiKeyStoreChange) => void>();
   let listener: ChangeListener | undefined;
   let sessions: PostgresSessionRevocationList | undefined;
@@ -239,7 +266,7 @@ export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): 
     sessionRevocations() {
       sessions ??= createSessionTable({
         pool,
-        connectionString,
+        connection: listenConfig,
         schema,
         s,
         run,
@@ -250,7 +277,7 @@ export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): 
     },
     subscribe(fn) {
       listeners.add(fn);
-      if (!listener && !closed) listener = startChangeListener(connectionString, schema, emit);
+      if (!listener && !closed) listener = startChangeListener(listenConfig, schema, emit);
       return () => {
         listeners.delete(fn);
         if (listeners.size === 0 && listener) {
@@ -266,7 +293,7 @@ export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): 
       await listener?.stop();
       listener = undefined;
       await sessions?.close();
-      await pool.end().catch(() => {});
+      if (!ownersPool) await pool.end().catch(() => {});
     },
   };
 }

@@ -105,8 +105,39 @@ describe('PostgreSQL store specifics', () => {
     stop();
   });
 
+  it("works on the application's own pg.Pool, pushes revocations, and leaves the pool open on close", async () => {
+    const appPool = new pg.Pool({ connectionString, max: 2 });
+    const store = createPostgresApiKeyStore({ pool: appPool, schema: freshSchema() });
+    try {
+      const issued = await createApiKey(store, { name: 'shared', permissions: ['read'] });
+      const verifier = createApiKeyVerifier({ store });
+      expect((await verifier.verify(issued.key)).apiKey?.id).toBe(issued.record.id);
+      const { record } = await makeRecord();
+      await store.insert(record);
+      const seen: ApiKeyStoreChange[] = [];
+      const stop = store.subscribe((change) => seen.push(change));
+      await vi.waitFor(() => expect(seen).toContainEqual({ id: '*', reset: true }));
+      await appPool.query(`UPDATE "${store.schema}".api_keys SET revoked_at = now() WHERE id = $1`, [
+        record.id,
+      ]);
+      await vi.waitFor(() => expect(seen).toContainEqual({ id: record.id, hash: record.hash }));
+      stop();
+      await verifier.close();
+      await store.close();
+      expect((await appPool.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await dropSchema(store.schema);
+      await appPool.end();
+    }
+  });
+
   it('refuses bad options at construction', () => {
     expect(() => createPostgresApiKeyStore({ connectionString: 'mysql://x' })).toThrow();
+    expect(() => createPostgresApiKeyStore({})).toThrow(/connection string/);
+    expect(() => createPostgresApiKeyStore({ pool: {} as pg.Pool })).toThrow(/pg.Pool/);
+    const pool = new pg.Pool({ connectionString });
+    expect(() => createPostgresApiKeyStore({ pool, connectionString })).toThrow(/not both/);
+    void pool.end();
     expect(() => createPostgresApiKeyStore({ connectionString, schema: 'Bad-Schema' })).toThrow();
   });
 });

@@ -8,6 +8,7 @@ import { createClient } from 'redis';
 
 /** The one command the store needs, as node-redis (`redis`) clients have it. */
 export interface RedisSetClient {
+  /** `SET key value NX PX ms`: `OK` when set, null when the key exists. */
   set(
     key: string,
     value: string,
@@ -45,9 +46,10 @@ export type RedisReplayStoreOptions = (
  * const guard = createGuard({ tokens, dpop: { replayStore } });
  * // on shutdown: await replayStore.close();
  */
-export function createRedisReplayStore(
-  options: RedisReplayStoreOptions,
-): ReplayStore & { close(): Promise<void> } {
+export function createRedisReplayStore(options: RedisReplayStoreOptions): ReplayStore & {
+  /** Closes the connection the store opened (a client you passed stays open). */
+  close(): Promise<void>;
+} {
   const prefix = options.prefix ?? 'restguard:dpop:';
   let own: ReturnType<typeof createClient> | undefined;
   let connecting: Promise<unknown> | undefined;

@@ -52,9 +52,13 @@ export interface ApiKeyStoreChange {
 export interface ApiKeyStore {
   /** Creates or upgrades the schema (versioned migrations). Idempotent. */
   migrate(): Promise<void>;
+  /** Stores a new record (`ApiKeyManagementError` `conflict` for a duplicate id or hash). */
   insert(record: ApiKeyRecord): Promise<void>;
+  /** The record with this hash (revoked or expired ones included: the verifier decides), or null. */
   findByHash(hash: string): Promise<ApiKeyRecord | null>;
+  /** The record with this id, or null. */
   findById(id: string): Promise<ApiKeyRecord | null>;
+  /** The records; revoked ones only with `includeRevoked`. */
   list(options?: { includeRevoked?: boolean }): Promise<ApiKeyRecord[]>;
   /** Sets `revokedAt` (once: a second call keeps the first); false when no such key. Notifies subscribers. */
   revoke(id: string, at: Date): Promise<boolean>;
@@ -76,5 +80,6 @@ export interface ApiKeyStore {
    * stores written before rate limits (schema version 4 of the SQL stores).
    */
   setRateLimit?(id: string, rateLimit: string | null): Promise<boolean>;
+  /** Releases the store's connections and listeners. */
   close(): Promise<void>;
 }

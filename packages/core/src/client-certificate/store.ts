@@ -35,9 +35,11 @@ export interface ClientCertificateStore {
   findActive(
     keys: ReadonlyArray<{ match: ClientCertificateMatch; value: string }>,
   ): Promise<ClientCertificateRule[]>;
+  /** The rules; revoked ones only with `includeRevoked`. */
   list(options?: { includeRevoked?: boolean }): Promise<ClientCertificateRule[]>;
   /** Sets `revokedAt` once; false when there is no such rule. */
   revoke(id: string, at: Date): Promise<boolean>;
+  /** Releases the store's connections. */
   close(): Promise<void>;
 }
 

@@ -68,11 +68,13 @@ const DPOP_NONCE_OPTION_KEYS = optionKeys<NonNullable<DpopOptions['nonce']>>({
 /** DPoP options with every default filled in. */
 export interface ResolvedDpopOptions {
   readonly algorithms: readonly JwsAlgorithm[];
+  /** The policy for a token's issuer. */
   readonly policy: (issuer: string | undefined) => DpopPolicy;
   readonly maxAgeSeconds: number;
   readonly clockSkewSeconds: number;
   readonly nonce?: { readonly secret: Uint8Array; readonly rotateSeconds: number };
   readonly origin?: string;
+  /** Current time in milliseconds. */
   readonly clock: () => number;
 }
 

@@ -40,6 +40,7 @@ export interface DpopVerifier {
   ): Promise<void>;
   /** The nonce to hand out now (`DPoP-Nonce`), or undefined when nonces are off. */
   nonce(): Promise<string | undefined>;
+  /** Stops the verifier's background work. */
   close(): Promise<void>;
 }
 

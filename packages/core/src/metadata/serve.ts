@@ -22,6 +22,7 @@ export type ProtectedResourceOptions = ProtectedResourceMetadataInput;
 /** The answers for the metadata paths: a function of the request, null for any other request. */
 export interface MetadataRoute {
   readonly document: ProtectedResourceMetadata;
+  /** The answer for a metadata path, or null for any other request. */
   answer(request: AuthRequest): HttpAnswer | null;
 }
 

@@ -134,7 +134,7 @@ async function ensure(dir: string, hosts: readonly string[]): Promise<DevCertifi
     let generated = false;
     let ca: PemPair = { certPem: (await readText(caFile)) ?? '', keyPem: (await readText(caKeyFile)) ?? '' };
     const caCert = parsePair(ca.certPem, ca.keyPem);
-    const permitted = caCert?.ca ? caNameConstraints(ca.certPem) : null;
+    const permitted = caCert?.ca ? await caNameConstraints(ca.certPem) : null;
     if (!permitted || !hosts.every((host) => isPermitted(host, permitted))) {
       const suffix = Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString('hex');
       ca = await createDevCa({ commonName: `restguard development CA ${suffix}`, days: CA_DAYS, hosts });

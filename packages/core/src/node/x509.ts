@@ -4,14 +4,32 @@
  * exported as PKCS#8 by `crypto.subtle`, never through a Node KeyObject's JWK export, which can
  * deadlock on Node 20). Certificates carry Subject/Authority Key Identifiers (RFC 5280 §4.2.1.1-2)
  * so strict verifiers (OpenSSL `-x509_strict`, Python 3.13's default) accept them.
+ *
+ * `@peculiar/x509` is an optional peer dependency, imported on first use only: it pulls
+ * `reflect-metadata`, which installs a global `Reflect.getMetadata`, and a security library must not
+ * patch globals of an application that only imports an adapter or `@restguard/core/node`.
  */
 import { webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import { ConfigInvalidError } from '../errors.js';
 import { parseIp } from '../tls/ip.js';
 import { nameConstraintsDer, type PermittedNames, readNameConstraints } from './name-constraints.js';
 
 const subtle = webcrypto.subtle;
+
+let loading: Promise<typeof X509> | undefined;
+
+/** Loads `@peculiar/x509` on first use; a clear error when the application has not installed it. */
+function loadX509(): Promise<typeof X509> {
+  loading ??= import('@peculiar/x509').catch((cause: unknown) => {
+    loading = undefined;
+    throw new ConfigInvalidError(
+      'Development certificates need the optional peer dependency @peculiar/x509: npm install @peculiar/x509',
+      { cause },
+    );
+  });
+  return loading;
+}
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY_MS = 86_400_000;
 const NAME_CONSTRAINTS = '2.5.29.30';
@@ -35,6 +53,7 @@ async function newKeys(): Promise<CryptoKeyPair> {
 }
 
 async function keyPem(key: CryptoKey): Promise<string> {
+  const x509 = await loadX509();
   return x509.PemConverter.encode(await subtle.exportKey('pkcs8', key), 'PRIVATE KEY');
 }
 
@@ -61,6 +80,7 @@ export async function createDevCa(options: {
   days: number;
   hosts?: readonly string[];
 }): Promise<PemPair> {
+  const x509 = await loadX509();
   const keys = await newKeys();
   const cert = await x509.X509CertificateGenerator.createSelfSigned(
     {
@@ -88,9 +108,10 @@ export async function createDevCa(options: {
 /**
  * The names a CA certificate may vouch for (its name constraints), or null when it has none.
  * @example
- * const permitted = caNameConstraints(ca.certPem); // { dns: ['localhost', …], ranges: [...] }
+ * const permitted = await caNameConstraints(ca.certPem); // { dns: ['localhost', …], ranges: [...] }
  */
-export function caNameConstraints(certPem: string): PermittedNames | null {
+export async function caNameConstraints(certPem: string): Promise<PermittedNames | null> {
+  const x509 = await loadX509();
   const extension = new x509.X509Certificate(certPem).getExtension(NAME_CONSTRAINTS);
   return extension ? readNameConstraints(new Uint8Array(extension.value)) : null;
 }
@@ -126,6 +147,7 @@ export type IssueOptions =
  * const client = await issueCertificate(ca, { usage: 'client', commonName: 'machine-1', days: 30 });
  */
 export async function issueCertificate(ca: PemPair, options: IssueOptions): Promise<PemPair> {
+  const x509 = await loadX509();
   const caCert = new x509.X509Certificate(ca.certPem);
   const caKey = await subtle.importKey(
     'pkcs8',
@@ -135,7 +157,7 @@ export async function issueCertificate(ca: PemPair, options: IssueOptions): Prom
     ['sign'],
   );
   const keys = await newKeys();
-  const extensions: x509.Extension[] = [
+  const extensions: X509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
     new x509.ExtendedKeyUsageExtension(

@@ -29,6 +29,7 @@ export interface RateLimitState {
  * const backend: RateLimitBackend = createRateLimitBackend({ store: 'memory' }); // @restguard/core/node
  */
 export interface RateLimitBackend {
+  /** Counts one request for `key` against `limit` and returns the budget's state after it. */
   consume(key: string, limit: RateLimit): Promise<RateLimitState>;
 }
 

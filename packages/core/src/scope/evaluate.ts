@@ -9,13 +9,6 @@ export type ScopeRequirement =
   | readonly string[]
   | { readonly all?: readonly string[]; readonly any?: readonly string[] };
 
-/**
- * The one authorization step, for OAuth scopes, API-key permissions and sessions alike. Pure.
- * Throws {@link CredentialsMissingError} for an anonymous request and {@link ScopeInsufficientError}
- * naming what was needed. An empty requirement only asks for an authenticated principal.
- * @example
- * authorize(principal, { any: ['write', 'admin'] });
- */
 const isScopeList = (value: unknown): value is readonly string[] =>
   Array.isArray(value) &&
   value.every((scope) => typeof scope === 'string' && scope !== '' && !scope.includes(' '));
@@ -41,6 +34,13 @@ export function checkScopeRequirement(requirement: unknown): ScopeRequirement {
   );
 }
 
+/**
+ * The one authorization step, for OAuth scopes, API-key permissions and sessions alike. Pure.
+ * Throws {@link CredentialsMissingError} for an anonymous request and {@link ScopeInsufficientError}
+ * naming what was needed. An empty requirement only asks for an authenticated principal.
+ * @example
+ * authorize(principal, { any: ['write', 'admin'] });
+ */
 export function authorize(
   principal: Principal | null | undefined,
   requirement: ScopeRequirement = [],

@@ -36,5 +36,6 @@ export interface SessionManager {
    * `UnavailableError` otherwise, each with the fault.
    */
   ready(): Promise<void>;
+  /** Stops the manager's background work. */
   close(): Promise<void>;
 }

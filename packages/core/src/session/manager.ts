@@ -44,7 +44,8 @@ function methodNotAllowed(allow: string): HttpAnswer {
  */
 export function createSessionManager(
   sessionOptions: SessionOptions,
-  internals: Pick<ResolvedSessionOptions, 'scopesOf'> = {},
+  /** For the guard: how a session's scopes are read from its access token. */
+  internals: { scopesOf?: (accessToken: string) => Promise<Iterable<string>> } = {},
 ): SessionManager {
   const options: ResolvedSessionOptions = { ...resolveSessionOptions(sessionOptions), ...internals };
   const provider = createProviderClient(options);

@@ -22,6 +22,7 @@ import { defaultSignatureVerifier } from './signature-default.js';
 
 /** Verifies one access token into a principal of kind `token`, or throws a restguard error. */
 export interface TokenVerifier {
+  /** The token's principal, or a restguard error (invalid, expired, issuer unreachable). */
   verify(token: string): Promise<Principal>;
   /**
    * Resolves every issuer's discovery metadata and JWKS now. Throws `ConfigInvalidError` for an
@@ -29,6 +30,7 @@ export interface TokenVerifier {
    * and says it in its message.
    */
   ready(): Promise<void>;
+  /** Stops the verifier's background work. */
   close(): void | Promise<void>;
 }
 
