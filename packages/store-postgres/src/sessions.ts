@@ -27,10 +27,11 @@ export interface SessionTableContext {
   capacity: number;
 }
 
-/** A {@link SessionRevocationList} on PostgreSQL, with its listener to stop. */
+/** A `SessionRevocationList` (from `@restguard/core`) on PostgreSQL, with its listener to stop. */
 export interface PostgresSessionRevocationList extends SessionRevocationList {
   /** True while the mirror is current (listening, loaded): checks cost no query. */
   readonly pushed: boolean;
+  /** Stops the LISTEN client and drops the in-memory mirror. */
   close(): Promise<void>;
 }
 
