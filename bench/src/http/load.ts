@@ -188,9 +188,14 @@ export async function load(
   const url = `http://127.0.0.1:${port}${path}`;
   if (plan.generator === 'autocannon') return loadAutocannon(plan, url, credentials, expectStatus, ms);
   // A SIGINT that lands before wrk has set up its handler ends it without figures: try once more, longer.
-  const s = await runWrk(plan, url, credentials, ms).catch(() =>
+  let s = await runWrk(plan, url, credentials, ms).catch(() =>
     runWrk(plan, url, credentials, Math.max(ms * 2, 1000)),
   );
+  // On a loaded machine a short run (120 ms in smoke mode) can end before the first answer arrives:
+  // measure once more, longer. A server that really does not answer still reports 'no response'.
+  if (s.requests === 0 && s.connect + s.read + s.write + s.timeout === 0) {
+    s = await runWrk(plan, url, credentials, Math.max(ms * 4, 1000));
+  }
   const failed = s.connect + s.read + s.write + s.timeout;
   // wrk counts every response outside 2xx/3xx as a status error: all of them when 401 is expected.
   const wrongStatus = expectStatus < 400 ? s.status : s.requests - s.status;
