@@ -11,9 +11,12 @@ import { beforeAll, expect, it } from 'vitest';
 import { consumerEnv, consumerFolder, FRAMEWORKS, folderBytes } from '../src/consumer.js';
 import { run } from '../src/run.js';
 
-/** The limits, stated in the README (section "Budgets"). */
+/**
+ * The limits, stated in the README (section "Budgets"). The install limit grew from 3.8 MB when core took
+ * `@opentelemetry/api` (1.0 MB installed, the no-op API issue 16's metrics and spans go through).
+ */
 export const BUDGETS = {
-  installBytesCoreAndAdapter: 3_800_000,
+  installBytesCoreAndAdapter: 4_400_000,
   browserGzipBytesCore: 66_000,
   importBytesPerAdapter: 760_000,
 } as const;
