@@ -1,5 +1,5 @@
 // RFC 7662 introspection of opaque tokens through openid-client, against a real issuer.
-import { createTestIssuer, type TestIssuer } from '@restguard/testing';
+import { createTestIssuer, HUGE_BODY_BYTES, type TestIssuer } from '@restguard/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { IntrospectionOptions } from '../src/token/index.js';
 import { codeOf, verifierFor } from './token-helpers.js';
@@ -94,5 +94,51 @@ describe('introspection', () => {
     await expect(verifier.verify(await issuer.mint())).resolves.toBeTruthy();
     expect(await codeOf(verifier.verify(await issuer.bad.wrongKey()))).toBe('ERR_TOKEN_INVALID');
     expect(issuer.requests.introspection).toBe(0);
+  });
+});
+
+describe('introspection answer size', () => {
+  // plain HTTP and the platform fetch, which streams (issuer.fetch buffers whole bodies itself)
+  let plain: TestIssuer;
+  beforeAll(async () => {
+    plain = await createTestIssuer({ https: false, algorithms: ['ES256'] });
+  }, 30_000);
+  afterAll(() => plain.close());
+
+  it('a huge answer is refused while reading (503), not buffered whole', async () => {
+    // counts the bytes the verifier actually pulls from the answers
+    let read = 0;
+    const counting = async (input: string, init?: RequestInit) => {
+      const res = await fetch(input, init);
+      if (!res.body) return res;
+      const counted = res.body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            read += chunk.byteLength;
+            controller.enqueue(chunk);
+          },
+        }),
+      );
+      // without content-length, so the cap is enforced on the bytes read, not on the declared size
+      const headers = new Headers(res.headers);
+      headers.delete('content-length');
+      return new Response(counted, { status: res.status, statusText: res.statusText, headers });
+    };
+    const verifier = verifierFor(
+      plain,
+      { introspection: { ...plain.client } },
+      { fetch: counting, fetching: { maxResponseBytes: 64 * 1024 } },
+    );
+    plain.setMode('huge', 'introspection');
+    try {
+      expect(await codeOf(verifier.verify(plain.mintOpaque()))).toBe('ERR_UNAVAILABLE');
+    } finally {
+      plain.setMode('ok');
+    }
+    // the cap plus at most a few stream chunks in flight, far from the 50 MiB the server sends
+    expect(read).toBeGreaterThan(0);
+    expect(read).toBeLessThan(HUGE_BODY_BYTES / 8);
+    // an ordinary answer through the same cap still passes
+    await expect(verifier.verify(plain.mintOpaque())).resolves.toMatchObject({ kind: 'token' });
   });
 });

@@ -15,7 +15,14 @@ export interface FetchJsonOptions {
 const tooLarge = (url: string, maxBytes: number) =>
   fault('too_large', url, { message: `${url} answered more than ${maxBytes} bytes.` });
 
-async function readCapped(res: Response, maxBytes: number, url: string): Promise<string> {
+/**
+ * Reads a response body as text, refusing (a `too_large` fault, the stream cancelled) as soon as
+ * the declared `content-length` or the bytes read pass `maxBytes` — never buffering more than that.
+ * Shared by every fetch to the identity provider (discovery, JWKS, introspection).
+ * @example
+ * const text = await readCapped(await fetch(url), 512 * 1024, url);
+ */
+export async function readCapped(res: Response, maxBytes: number, url: string): Promise<string> {
   const length = Number(res.headers.get('content-length') ?? '0');
   if (length > maxBytes) throw tooLarge(url, maxBytes);
   if (!res.body) return '';

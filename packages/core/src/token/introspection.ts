@@ -2,7 +2,8 @@
  * Opaque access tokens through RFC 7662 §2 token introspection (openid-client 6), with client
  * authentication `client_secret_basic` or `client_secret_post` (§2.1). The answer must say
  * `active: true` (§2.2); `iss`, `aud`, `exp`/`nbf`/`iat` and `token_type` are still checked here.
- * Any failure to get an answer is infrastructure: 503, never a pass.
+ * Any failure to get an answer is infrastructure: 503, never a pass — including an answer larger
+ * than `fetching.maxResponseBytes`, which is refused while reading, never buffered whole.
  */
 import * as oidc from 'openid-client';
 import { recordFetch } from '../telemetry.js';
@@ -10,6 +11,7 @@ import type { SingleFlight } from './backoff.js';
 import { unavailable } from './backoff.js';
 import { checkAudience, checkTimes, invalid } from './claims.js';
 import type { IssuerMetadata } from './discovery.js';
+import { readCapped } from './fetch-json.js';
 import type { FetchLike } from './options.js';
 import type { ResolvedIssuer, ResolvedSettings } from './resolve.js';
 
@@ -27,6 +29,25 @@ export interface IntrospectorOptions {
 
 /** Introspects one token: the validated answer (claims) or a restguard error. */
 export type Introspector = (token: string, nowSeconds: number) => Promise<Record<string, unknown>>;
+
+/** Statuses whose Response must have no body. */
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/**
+ * `fetch` for openid-client whose answers are read through {@link readCapped}: a body over
+ * `maxBytes` rejects (openid-client then fails, and the caller answers 503) instead of being
+ * buffered whole by `response.json()`.
+ */
+function cappedFetch(fetchFn: FetchLike, maxBytes: number): oidc.CustomFetch {
+  return async (url, init) => {
+    const res = await fetchFn(url, init as RequestInit);
+    const text = NULL_BODY_STATUSES.has(res.status) ? null : await readCapped(res, maxBytes, url);
+    const headers = new Headers(res.headers);
+    headers.delete('content-length');
+    headers.delete('content-encoding');
+    return new Response(text, { status: res.status, statusText: res.statusText, headers });
+  };
+}
 
 /**
  * Builds the introspection step for the issuer that configured it.
@@ -54,7 +75,10 @@ export function createIntrospector(options: IntrospectorOptions): Introspector {
       auth,
     );
     config.timeout = settings.timeoutMs / 1000;
-    if (options.fetch) config[oidc.customFetch] = options.fetch as oidc.CustomFetch;
+    config[oidc.customFetch] = cappedFetch(
+      options.fetch ?? ((input, init) => fetch(input, init)),
+      settings.maxResponseBytes,
+    );
     if (options.insecure) oidc.allowInsecureRequests(config);
     configuration = config;
     return config;

@@ -113,7 +113,10 @@ export interface FetchTimings {
   failureBackoffMs?: number;
   /** Keys older than this are refreshed in the background (still used meanwhile). Default 600000. */
   maxKeyAgeMs?: number;
-  /** Largest metadata / JWKS document accepted, in bytes. Default 524288. */
+  /**
+   * Largest metadata / JWKS document or introspection answer accepted, in bytes; a larger one is
+   * refused while reading (never buffered whole) and the request gets 503. Default 524288.
+   */
   maxResponseBytes?: number;
 }
 
