@@ -43,8 +43,11 @@ export async function startApp(
   ready: RegExp,
   timeoutMs = 90_000,
   script = 'dist/main.js',
+  wrapper: string[] = [],
 ): Promise<Started> {
-  const child = spawn(process.execPath, [script], {
+  // `wrapper` runs the app under another command (e.g. `unshare -m …`), which must exec it.
+  const [command, ...args] = [...wrapper, process.execPath, script];
+  const child = spawn(command!, args, {
     cwd: path.join(repoRoot, 'apps', app),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
