@@ -13,7 +13,7 @@ import { isRestguardError, UnavailableError } from '../errors.js';
 import { resourceParams } from './login.js';
 import { classifyProviderError, type ProviderClient } from './oidc.js';
 import type { ResolvedSessionOptions } from './options.js';
-import type { RevocableSession, SessionRevocationList } from './revocation.js';
+import { ExpiringSet, type RevocableSession, type SessionRevocationList } from './revocation.js';
 import { type SessionData, sessionScopes } from './state.js';
 
 /**
@@ -54,6 +54,8 @@ export function createRefresher(
   shared?: SessionRevocationList,
 ): Refresher {
   const flights = new Map<string, { promise: Promise<RefreshResult>; until: number }>();
+  /** Refresh claims this instance won, while they hold. */
+  const claimed = new ExpiringSet(CAPACITY);
   const now = () => Math.floor(options.clock() / 1000);
 
   async function call(data: SessionData): Promise<RefreshResult> {
@@ -67,8 +69,11 @@ export function createRefresher(
     if (shared && (await shared.isRevoked(marker))) return { ok: false, elsewhere: true };
     // Two instances seeing the generation due in the same instant: only the claim's winner calls the
     // provider; the other answers as for an old cookie. The claim lapses so an unreachable provider is retried.
-    if (shared?.claim && !(await shared.claim(`${data.id}:${data.generation}`, now() + CLAIM_SECONDS))) {
-      return { ok: false, elsewhere: true };
+    // A claim this instance already holds (an earlier attempt found the provider unreachable) is kept.
+    const key = `${data.id}:${data.generation}`;
+    if (shared?.claim && !claimed.has(key, now())) {
+      if (!(await shared.claim(key, now() + CLAIM_SECONDS))) return { ok: false, elsewhere: true };
+      claimed.add(key, now() + CLAIM_SECONDS, now());
     }
     try {
       const { config } = await provider.get();
