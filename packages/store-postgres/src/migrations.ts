@@ -7,6 +7,8 @@
  * Version 3 adds ended browser sessions (OIDC Back-Channel Logout 1.0 §2.7), pushed on
  * `NOTIFY restguard_sessions` so every instance refuses them at once.
  * Version 6 adds the DPoP replay cache (`dpop_replay`, see replay-store.ts).
+ * Version 8 adds session refresh claims (`session_refresh_claims`, see sessions.ts): one instance
+ * refreshes a session generation, however many see it due in the same instant.
  */
 import type pg from 'pg';
 
@@ -124,6 +126,15 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         expires_at timestamptz NOT NULL
       );
       CREATE INDEX dpop_replay_expires ON ${s}.dpop_replay (expires_at);`,
+  },
+  {
+    version: 8,
+    name: 'session refresh claims',
+    sql: (s) => `
+      CREATE TABLE ${s}.session_refresh_claims (
+        key text PRIMARY KEY,
+        until bigint NOT NULL
+      );`,
   },
 ];
 

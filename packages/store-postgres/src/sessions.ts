@@ -58,6 +58,7 @@ export function createSessionTable(ctx: SessionTableContext): PostgresSessionRev
   let generation = 0;
   let closed = false;
   let lastPurge = 0;
+  let lastClaimPurge = 0;
   // Entries put in the mirror since it was loaded: past the capacity it is reloaded (never evicted).
   let mirrored = 0;
 
@@ -146,6 +147,23 @@ export function createSessionTable(ctx: SessionTableContext): PostgresSessionRev
         return rows.length > 0;
       });
     },
+    // Atomic: of instances claiming the same key at once, one inserts (or takes over an expired claim).
+    claim: (key, until) =>
+      ctx.run(async () => {
+        const { rowCount } = await pool.query(
+          `INSERT INTO ${s}.session_refresh_claims (key, until) VALUES ($1, $2)
+           ON CONFLICT (key) DO UPDATE SET until = EXCLUDED.until WHERE ${s}.session_refresh_claims.until <= $3`,
+          [key, until, now()],
+        );
+        if (rowCount === 1 && now() - lastClaimPurge > 60) {
+          lastClaimPurge = now();
+          await pool.query(`DELETE FROM ${s}.session_refresh_claims WHERE until <= $1 AND key <> $2`, [
+            now(),
+            key,
+          ]);
+        }
+        return rowCount === 1;
+      }),
     async close() {
       closed = true;
       mirror = undefined;

@@ -42,7 +42,7 @@ describe('PostgreSQL store specifics', () => {
     const versions = await sql<{ version: number }>(
       `SELECT version FROM "${store.schema}".schema_migrations ORDER BY 1`,
     );
-    expect(versions.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(versions.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6, 8]);
     const pool = new pg.Pool({ connectionString, max: 1 });
     expect(await migratePostgres(pool, store.schema)).toEqual([]);
     const client = await pool.connect();

@@ -101,6 +101,15 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE UNIQUE INDEX restguard_client_certificates_active
         ON restguard_client_certificates (match, value) WHERE revoked_at IS NULL;`,
   },
+  {
+    version: 8,
+    name: 'session refresh claims',
+    sql: `
+      CREATE TABLE restguard_session_refresh_claims (
+        key TEXT PRIMARY KEY,
+        until INTEGER NOT NULL
+      ) STRICT;`,
+  },
 ];
 
 /**

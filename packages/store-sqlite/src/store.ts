@@ -179,6 +179,7 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
     statement(d, 'SELECT * FROM restguard_api_keys WHERE id = ?').get(id) as ApiKeyRow | undefined;
 
   let lastPurge = 0;
+  let lastClaimPurge = 0;
   const sessions: SessionRevocationList = {
     revoke: (entry) =>
       run((d) => {
@@ -212,6 +213,24 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
             createdAt: session.createdAt,
           }) !== undefined,
       ),
+    // Atomic: of processes claiming the same key at once, one inserts (or takes over an expired claim).
+    claim: (key, until) =>
+      run((d) => {
+        const now = Math.floor(Date.now() / 1000);
+        const { changes } = statement(
+          d,
+          `INSERT INTO restguard_session_refresh_claims (key, until) VALUES (?, ?)
+           ON CONFLICT (key) DO UPDATE SET until = excluded.until WHERE restguard_session_refresh_claims.until <= ?`,
+        ).run(key, until, now);
+        if (changes === 1 && now - lastClaimPurge > 60) {
+          lastClaimPurge = now;
+          statement(d, 'DELETE FROM restguard_session_refresh_claims WHERE until <= ? AND key <> ?').run(
+            now,
+            key,
+          );
+        }
+        return changes === 1;
+      }),
   };
 
   return {

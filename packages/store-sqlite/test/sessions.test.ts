@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { isRestguardError, type RevocableSession } from '@restguard/core';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { refreshOnTwoInstancesAtOnce } from '../../core/src/session/__fixtures__/harness.js';
+import { startTestProvider } from '../../core/src/session/__fixtures__/provider.js';
 import { createSqliteApiKeyStore } from '../src/index.js';
 
 let dir: string;
@@ -62,5 +64,40 @@ describe('SQLite session revocation list', () => {
       .catch((err: unknown) => err);
     expect(isRestguardError(error) && error.code).toBe('ERR_UNAVAILABLE');
     await store.close();
+  });
+});
+
+describe('SQLite refresh claim', () => {
+  it('lets one of two instances on one file refresh a session due on both at once; the session lives on (fails without the claim)', async () => {
+    const provider = await startTestProvider();
+    const path = join(dir, 'keys.db');
+    const [a, b] = [createSqliteApiKeyStore({ path }), createSqliteApiKeyStore({ path })];
+    try {
+      const { refreshCalls, answers, after } = await refreshOnTwoInstancesAtOnce(provider, [
+        a.sessionRevocations(),
+        b.sessionRevocations(),
+      ]);
+      expect(refreshCalls).toBe(1);
+      // The loser serves the still-valid access token: no cookie, never an ended session.
+      expect(answers.map((answer) => answer?.principal?.subject)).toEqual(['alice', 'alice']);
+      expect(answers.map((answer) => answer?.setCookies.length).sort()).toEqual([0, 1]);
+      expect(after.map((answer) => answer?.principal?.subject)).toEqual(['alice', 'alice']);
+      expect(refreshCalls).toBe(1);
+    } finally {
+      await a.close();
+      await b.close();
+      await provider.close();
+    }
+  });
+
+  it('claims a key once while it lives, and again once it has lapsed', async () => {
+    const path = join(dir, 'keys.db');
+    const [a, b] = [createSqliteApiKeyStore({ path }), createSqliteApiKeyStore({ path })];
+    expect(await a.sessionRevocations().claim!('s:1', now() + 30)).toBe(true);
+    expect(await b.sessionRevocations().claim!('s:1', now() + 30)).toBe(false);
+    expect(await b.sessionRevocations().claim!('s:2', now() - 1)).toBe(true);
+    expect(await a.sessionRevocations().claim!('s:2', now() + 30)).toBe(true);
+    await a.close();
+    await b.close();
   });
 });

@@ -35,7 +35,7 @@ describe('SQLite store specifics', () => {
       .prepare('SELECT version FROM restguard_schema_migrations ORDER BY version')
       .pluck()
       .all();
-    expect(versions).toEqual([1, 2, 3, 4, 5]);
+    expect(versions).toEqual([1, 2, 3, 4, 5, 8]);
     expect(migrateSqlite(db)).toEqual([]);
     const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM restguard_api_keys WHERE hash = ?').all('x');
     expect(JSON.stringify(plan)).toContain('restguard_api_keys_hash');

@@ -4,14 +4,16 @@
  * still carrying the old cookie gets the same result instead of replaying a rotated refresh token
  * (which providers treat as theft, RFC 9700 §4.14.2, and answer by revoking the grant). With a shared
  * revocation list, the refresh of a session generation is marked there (as the id `refresh:…`) once
- * it is refreshed, so another instance seeing the same generation later does not replay it.
+ * it is refreshed, so another instance seeing the same generation later does not replay it; and
+ * before calling the provider an instance claims the generation (`claim`), so of instances refreshing
+ * in the same instant only one calls.
  */
 import * as client from 'openid-client';
 import { isRestguardError, UnavailableError } from '../errors.js';
 import { resourceParams } from './login.js';
 import { classifyProviderError, type ProviderClient } from './oidc.js';
 import type { ResolvedSessionOptions } from './options.js';
-import type { RevocableSession, SessionRevocationList } from './revocation.js';
+import { ExpiringSet, type RevocableSession, type SessionRevocationList } from './revocation.js';
 import { type SessionData, sessionScopes } from './state.js';
 
 /**
@@ -25,6 +27,8 @@ export type RefreshResult = { ok: true; data: SessionData } | { ok: false; elsew
 const REMEMBER_SECONDS = 60;
 /** After a failed (unreachable) refresh, the next attempt waits this long (seconds). */
 const RETRY_SECONDS = 5;
+/** How long an instance's claim on refreshing a session generation holds (seconds). */
+const CLAIM_SECONDS = 30;
 /** At most this many sessions' refreshes are remembered. */
 const CAPACITY = 10_000;
 
@@ -50,6 +54,8 @@ export function createRefresher(
   shared?: SessionRevocationList,
 ): Refresher {
   const flights = new Map<string, { promise: Promise<RefreshResult>; until: number }>();
+  /** Refresh claims this instance won, while they hold. */
+  const claimed = new ExpiringSet(CAPACITY);
   const now = () => Math.floor(options.clock() / 1000);
 
   async function call(data: SessionData): Promise<RefreshResult> {
@@ -61,6 +67,14 @@ export function createRefresher(
       createdAt: Number.MAX_SAFE_INTEGER,
     };
     if (shared && (await shared.isRevoked(marker))) return { ok: false, elsewhere: true };
+    // Two instances seeing the generation due in the same instant: only the claim's winner calls the
+    // provider; the other answers as for an old cookie. The claim lapses so an unreachable provider is retried.
+    // A claim this instance already holds (an earlier attempt found the provider unreachable) is kept.
+    const key = `${data.id}:${data.generation}`;
+    if (shared?.claim && !claimed.has(key, now())) {
+      if (!(await shared.claim(key, now() + CLAIM_SECONDS))) return { ok: false, elsewhere: true };
+      claimed.add(key, now() + CLAIM_SECONDS, now());
+    }
     try {
       const { config } = await provider.get();
       const tokens = await client.refreshTokenGrant(config, data.refreshToken, resourceParams(options));
@@ -68,8 +82,8 @@ export function createRefresher(
       // OIDC Core §12.2: a refreshed ID token must be about the same user.
       if (claims && claims.sub !== data.sub) return { ok: false };
       const issuedAt = now();
-      // Marked once refreshed (an unreachable provider leaves no mark, so the refresh is retried);
-      // two instances refreshing the same generation in the same instant can still both call.
+      // Marked once refreshed (an unreachable provider leaves no mark, so the refresh is retried once
+      // the claim lapses).
       await shared
         ?.revoke({ id: marker.id, at: issuedAt, until: data.createdAt + options.absoluteTimeoutSeconds })
         .catch(() => undefined);

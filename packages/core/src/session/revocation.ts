@@ -37,6 +37,12 @@ export interface SessionRevocationList {
   revoke(entry: { id?: string; sid?: string; sub?: string; at: number; until: number }): Promise<void>;
   /** True when `session` was ended. */
   isRevoked(session: RevocableSession): Promise<boolean>;
+  /**
+   * Atomically claims `key` until `until` (seconds): true for the one caller that got it (or took over
+   * an expired claim), false for every other while it lives. Used so that one instance refreshes a
+   * session generation; without it, instances refreshing in the same instant can both call the provider.
+   */
+  claim?(key: string, until: number): Promise<boolean>;
 }
 
 /**
@@ -52,6 +58,7 @@ export function guardRevocationList(list: SessionRevocationList): SessionRevocat
   return {
     revoke: (entry) => list.revoke(entry).catch(unavailable),
     isRevoked: (session) => list.isRevoked(session).catch(unavailable),
+    ...(list.claim && { claim: (key: string, until: number) => list.claim!(key, until).catch(unavailable) }),
   };
 }
 
@@ -106,6 +113,7 @@ export function createMemoryRevocationList(
   const ids = new ExpiringSet(capacity);
   const sids = new ExpiringSet(capacity);
   const subs = new ExpiringSet(capacity);
+  const claims = new ExpiringSet(capacity);
   const now = () => Math.floor(clock() / 1000);
   return {
     async revoke({ id, sid, sub, at, until }) {
@@ -118,6 +126,11 @@ export function createMemoryRevocationList(
       if (session.sid && sids.has(session.sid, now())) return true;
       const at = subs.get(session.sub, now());
       return at !== undefined && session.createdAt <= at;
+    },
+    async claim(key, until) {
+      if (claims.has(key, now())) return false;
+      claims.add(key, until, now());
+      return true;
     },
   };
 }

@@ -18,6 +18,7 @@ beforeEach(() => {
     issueRefreshToken: true,
   });
   provider.behaviour.refreshGate = undefined;
+  provider.behaviour.refreshUnavailable = undefined;
 });
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -311,6 +312,22 @@ describe('refresh', () => {
     clock.now = start + 301_000;
     const err = await rejection(manager.authenticate(req('GET', '/', jar)));
     expect(isRestguardError(err) && err.code).toBe('ERR_UNAVAILABLE');
+  });
+
+  it('retries a refresh the provider could not answer on the same instance, despite its refresh claim', async () => {
+    const { manager, clock } = managerFor(provider);
+    const jar = new Jar();
+    await login(manager, provider, jar);
+    const before = provider.counts.refresh;
+    provider.behaviour.refreshUnavailable = true;
+    clock.now += 250_000;
+    expect((await manager.authenticate(req('GET', '/', jar)))!.principal!.subject).toBe('alice');
+    expect(provider.counts.refresh - before).toBe(1);
+    provider.behaviour.refreshUnavailable = false;
+    clock.now += 6_000; // past the retry backoff, within the claim's 30 s
+    const retried = (await manager.authenticate(req('GET', '/', jar)))!;
+    expect(provider.counts.refresh - before).toBe(2);
+    expect(retried.principal!.subject).toBe('alice');
   });
 
   it('does not open a session sealed for another issuer', async () => {

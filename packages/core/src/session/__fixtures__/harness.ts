@@ -2,6 +2,7 @@
 import type { HttpAnswer } from '../../errors.js';
 import type { AuthRequest } from '../../request.js';
 import { createSessionManager, type SessionManager, type SessionOptions } from '../index.js';
+import type { SessionRevocationList } from '../revocation.js';
 import type { TestProvider } from './provider.js';
 
 export const ORIGIN = 'https://app.test';
@@ -94,4 +95,47 @@ export async function login(
   const answer = (await manager.handle(req('GET', callback, jar)))!;
   jar.apply(answer);
   return answer;
+}
+
+/**
+ * Two instances (managers) sharing `lists[0]` and `lists[1]` (one shared store) see the same session
+ * due for a refresh at the same instant: both requests are in flight while the provider holds the
+ * first refresh call. Returns how many refresh calls the provider got, the two answers, and the two
+ * instances' answers to the refreshed cookie a minute later (past the old access token's expiry).
+ */
+export async function refreshOnTwoInstancesAtOnce(
+  provider: TestProvider,
+  lists: [SessionRevocationList, SessionRevocationList],
+) {
+  const instances = lists.map((revocations) => managerFor(provider, { revocations }));
+  const jar = new Jar();
+  await login(instances[0]!.manager, provider, jar);
+  const before = provider.counts.refresh;
+  let open!: () => void;
+  provider.behaviour.refreshGate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const due = instances[0]!.clock.now + 250_000; // within 60 s of the 300 s expiry
+  for (const { clock } of instances) clock.now = due;
+  const pending = instances.map(({ manager }) => manager.authenticate(req('GET', '/api/notes', jar)));
+  // The provider holds its answer until each request has either reached it or been answered (bounded).
+  let settled = 0;
+  for (const answer of pending)
+    answer.then(
+      () => settled++,
+      () => settled++,
+    );
+  for (let i = 0; i < 500 && provider.counts.refresh - before + settled < 2; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  open();
+  const answers = await Promise.all(pending);
+  provider.behaviour.refreshGate = undefined;
+  const refreshed = answers.find((answer) => answer?.setCookies.length === 1);
+  if (refreshed) jar.apply(refreshed);
+  for (const { clock } of instances) clock.now = due + 60_000;
+  const after = await Promise.all(
+    instances.map(({ manager }) => manager.authenticate(req('GET', '/api/notes', jar))),
+  );
+  return { refreshCalls: provider.counts.refresh - before, answers, after };
 }

@@ -19,6 +19,8 @@ export interface ProviderBehaviour {
   omitIss: boolean;
   issueRefreshToken: boolean;
   refuseRefresh: boolean;
+  /** When true, refresh requests are answered 503 `temporarily_unavailable` (the grant is kept). */
+  refreshUnavailable?: boolean;
   /** When set, refresh requests wait for this promise (single-flight tests, no timers). */
   refreshGate?: Promise<void>;
   /** Extra claims of the access tokens issued from now on. */
@@ -213,6 +215,7 @@ export async function startTestProvider(): Promise<TestProvider> {
       for (const wake of refreshWaiters) wake();
       refreshWaiters = [];
       if (b.refreshGate) await b.refreshGate;
+      if (b.refreshUnavailable) return json(res, 503, { error: 'temporarily_unavailable' });
       const grant = refreshTokens.get(body.get('refresh_token') ?? '');
       refreshTokens.delete(body.get('refresh_token') ?? '');
       if (!grant || b.refuseRefresh) return json(res, 400, { error: 'invalid_grant' });
