@@ -79,9 +79,11 @@ describe('PostgreSQL store specifics', () => {
     await store.insert(record);
     const seen: ApiKeyStoreChange[] = [];
     const stop = store.subscribe((change) => seen.push(change));
-    await vi.waitFor(() => expect(seen).toContainEqual({ id: '*', reset: true }));
+    await vi.waitFor(() => expect(seen).toContainEqual({ id: '*', reset: true }), { timeout: 10_000 });
     await sql(`UPDATE "${store.schema}".api_keys SET revoked_at = now() WHERE id = $1`, [record.id]);
-    await vi.waitFor(() => expect(seen).toContainEqual({ id: record.id, hash: record.hash }));
+    await vi.waitFor(() => expect(seen).toContainEqual({ id: record.id, hash: record.hash }), {
+      timeout: 10_000,
+    });
     stop();
   });
 
@@ -92,7 +94,7 @@ describe('PostgreSQL store specifics', () => {
     await store.insert(record);
     const seen: ApiKeyStoreChange[] = [];
     const stop = store.subscribe((change) => seen.push(change));
-    await vi.waitFor(() => expect(seen).toContainEqual({ id: '*', reset: true }));
+    await vi.waitFor(() => expect(seen).toContainEqual({ id: '*', reset: true }), { timeout: 10_000 });
     const killed = await sql<{ ok: boolean }>(
       'SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1',
       [`restguard listener ${store.schema}`],
@@ -101,7 +103,9 @@ describe('PostgreSQL store specifics', () => {
     seen.length = 0;
     await vi.waitFor(() => expect(seen).toContainEqual({ id: '*', reset: true }), { timeout: 10_000 });
     await other.revoke(record.id, new Date());
-    await vi.waitFor(() => expect(seen.filter((c) => c.id === record.id).length).toBeGreaterThan(0));
+    await vi.waitFor(() => expect(seen.filter((c) => c.id === record.id).length).toBeGreaterThan(0), {
+      timeout: 10_000,
+    });
     stop();
   });
 
@@ -116,11 +120,13 @@ describe('PostgreSQL store specifics', () => {
       await store.insert(record);
       const seen: ApiKeyStoreChange[] = [];
       const stop = store.subscribe((change) => seen.push(change));
-      await vi.waitFor(() => expect(seen).toContainEqual({ id: '*', reset: true }));
+      await vi.waitFor(() => expect(seen).toContainEqual({ id: '*', reset: true }), { timeout: 10_000 });
       await appPool.query(`UPDATE "${store.schema}".api_keys SET revoked_at = now() WHERE id = $1`, [
         record.id,
       ]);
-      await vi.waitFor(() => expect(seen).toContainEqual({ id: record.id, hash: record.hash }));
+      await vi.waitFor(() => expect(seen).toContainEqual({ id: record.id, hash: record.hash }), {
+        timeout: 10_000,
+      });
       stop();
       await verifier.close();
       await store.close();
