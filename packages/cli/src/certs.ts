@@ -17,7 +17,7 @@ import { oneLine, UsageError } from './errors.js';
 import { parseName, parsePermissions } from './input.js';
 import { formatJson, formatTable } from './output.js';
 import type { CliIo } from './run.js';
-import { checkSqlitePath, deadline, explain } from './store.js';
+import { withOpened } from './store.js';
 
 const db: OptionSpec = {
   type: 'string',
@@ -126,40 +126,32 @@ function matchOf(values: ParsedCommand['values']): { match: ClientCertificateMat
 }
 
 /** Opens the client-certificate store behind `target`, runs `work`, closes; only `allow` migrates. */
-async function withCertificateStore<T>(
+function withCertificateStore<T>(
   target: DatabaseTarget,
   use: 'create' | 'list',
   work: (store: ClientCertificateStore) => Promise<T>,
 ): Promise<T> {
-  if (target.kind === 'sqlite') checkSqlitePath(target.path, use);
-  let store: ClientCertificateStore | undefined;
-  try {
-    return await deadline(
-      (async () => {
-        if (target.kind === 'sqlite') {
-          const { createSqliteClientCertificateStore } = await import('@restguard/store-sqlite');
-          store = createSqliteClientCertificateStore({
-            path: target.path,
-            fileMustExist: use !== 'create',
-            autoMigrate: use === 'create',
-          });
-        } else {
-          const { createPostgresClientCertificateStore } = await import('@restguard/store-postgres');
-          store = createPostgresClientCertificateStore({
-            connectionString: target.url,
-            ...(target.schema ? { schema: target.schema } : {}),
-            autoMigrate: use === 'create',
-          });
-        }
-        return work(store);
-      })(),
-      target,
-    );
-  } catch (err) {
-    throw explain(err, target);
-  } finally {
-    if (store) await deadline(store.close(), target).catch(() => undefined);
-  }
+  return withOpened(
+    target,
+    use,
+    async (): Promise<ClientCertificateStore> => {
+      if (target.kind === 'sqlite') {
+        const { createSqliteClientCertificateStore } = await import('@restguard/store-sqlite');
+        return createSqliteClientCertificateStore({
+          path: target.path,
+          fileMustExist: use !== 'create',
+          autoMigrate: use === 'create',
+        });
+      }
+      const { createPostgresClientCertificateStore } = await import('@restguard/store-postgres');
+      return createPostgresClientCertificateStore({
+        connectionString: target.url,
+        ...(target.schema ? { schema: target.schema } : {}),
+        autoMigrate: use === 'create',
+      });
+    },
+    work,
+  );
 }
 
 const view = (rule: ClientCertificateRule) => ({

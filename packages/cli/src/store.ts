@@ -24,18 +24,41 @@ export type StoreUse = 'create' | 'list' | 'revoke' | 'rotate' | 'update';
  * @example
  * const keys = await withStore(target, 'list', (store) => listApiKeys(store));
  */
-export async function withStore<T>(
+export function withStore<T>(
   target: DatabaseTarget,
   use: StoreUse,
   work: (store: ApiKeyStore) => Promise<T>,
 ): Promise<T> {
+  return withOpened(
+    target,
+    use,
+    () => openStore(target, use),
+    async (store) => {
+      if (use === 'create') await store.migrate();
+      return work(store);
+    },
+  );
+}
+
+/**
+ * The open → work → close frame every store command runs in: the SQLite path checked for `use`,
+ * everything within {@link DATABASE_TIMEOUT_MS}, failures as one-line {@link UsageError}s, the store
+ * closed whatever happened.
+ * @example
+ * const rules = await withOpened(target, 'list', () => openRules(target), (store) => store.list());
+ */
+export async function withOpened<S extends { close(): Promise<void> }, T>(
+  target: DatabaseTarget,
+  use: StoreUse,
+  open: () => Promise<S>,
+  work: (store: S) => Promise<T>,
+): Promise<T> {
   if (target.kind === 'sqlite') checkSqlitePath(target.path, use);
-  let store: ApiKeyStore | undefined;
+  let store: S | undefined;
   try {
     return await deadline(
       (async () => {
-        store = await openStore(target, use);
-        if (use === 'create') await store.migrate();
+        store = await open();
         return work(store);
       })(),
       target,
