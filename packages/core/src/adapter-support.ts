@@ -16,11 +16,20 @@ import {
   problemAnswer,
   toChallenge,
 } from './errors.js';
-import { createGuard, type Guard, type GuardOptions } from './guard.js';
+import { createGuard, type Decision, type Guard, type GuardOptions } from './guard.js';
+import {
+  guardOpenApiDocument,
+  type OpenApiDocument,
+  type OpenApiDocumentOptions,
+} from './openapi/document.js';
+import { optionKeys, refuseUnknownOptions } from './options-check.js';
+import type { AuthRequest } from './request.js';
 import type { ScopeRequirement } from './scope/evaluate.js';
 
+// The request translations (Node request, Web Request) and the answer → Web Response writer.
+export * from './adapter-request.js';
 // The adapters refuse unknown keys in their own options with the same checker as createGuard.
-export { optionKeys, refuseUnknownOptions } from './options-check.js';
+export { optionKeys, refuseUnknownOptions };
 
 const REQUIREMENT = Symbol.for('restguard.requirement');
 
@@ -83,6 +92,102 @@ export function isGuard(value: unknown): value is Guard {
     typeof candidate.decide === 'function' &&
     typeof candidate.enforce === 'function'
   );
+}
+
+/**
+ * What {@link authenticate} hands an adapter: the guard's {@link Decision} (`{ allow: true, principal,
+ * headers }`: set the principal where the framework keeps it and add the headers; `{ allow: false,
+ * answer }`: write the answer verbatim), or the answer of a browser-login route (`authRoute: true`),
+ * which is the response itself rather than a refusal.
+ * @example
+ * const result = await authenticate(guard, request);
+ * if (!result.allow) return write(res, result.answer);
+ */
+export type Authentication =
+  | Decision
+  | { readonly allow: false; readonly answer: HttpAnswer; readonly authRoute: true };
+
+/**
+ * The one authentication step of every adapter: the browser-login routes (`/auth/*`) when the guard
+ * serves them, else `guard.decide(request)`, which makes the auth decision. The adapter only writes
+ * the answer or sets the principal. No allocation of its own when the guard serves no login routes.
+ * @example
+ * const result = await authenticate(guard, nodeAuthRequest(req, req.originalUrl));
+ * if (result.allow) req.auth = result.principal;
+ * else write(res, result.answer);
+ */
+export function authenticate(guard: Guard, request: AuthRequest): Promise<Authentication> {
+  return guard.handlesAuthRoutes === false ? guard.decide(request) : routeThenDecide(guard, request);
+}
+
+async function routeThenDecide(guard: Guard, request: AuthRequest): Promise<Authentication> {
+  const route = await guard.handleAuthRoute(request);
+  return route ? { allow: false, answer: route, authRoute: true } : guard.decide(request);
+}
+
+/**
+ * One route an adapter found on the app, for {@link routesOpenApiDocument}: its method and path, its
+ * own `requireScopes()` requirement, and whether the guard's middleware runs before it.
+ * @example
+ * const route: DocumentedRoute = { method: 'GET', path: '/api/notes', own: ['read'], covered: true };
+ */
+export interface DocumentedRoute {
+  readonly method: string;
+  readonly path: string;
+  readonly own?: ScopeRequirement | undefined;
+  readonly covered: boolean;
+}
+
+/**
+ * The adapters' `openApiDocument`: records every route into `guard.routes` with what it enforces (a
+ * covered route its own requirement, else any valid credential, or nothing under `optional`; a route
+ * the guard does not cover its own requirement or no `security`), then builds the document.
+ * @example
+ * return routesOpenApiDocument(options.guard ?? firstGuard, routes, options);
+ */
+export function routesOpenApiDocument(
+  guard: Guard | undefined,
+  routes: Iterable<DocumentedRoute>,
+  options: OpenApiDocumentOptions,
+): OpenApiDocument {
+  if (!guard)
+    throw new ConfigInvalidError('openApiDocument() needs a restguard() middleware or options.guard.');
+  for (const { method, path, own, covered } of routes) {
+    guard.routes.record(method, path, covered ? routeRequirement(guard, own) : (own ?? null));
+  }
+  return guardOpenApiDocument(guard, options);
+}
+
+/**
+ * Options of an adapter's error handler (`restguardErrorHandler`, `onError`).
+ * @example
+ * const options: ServerErrorOptions<Request> = { onServerError: (err, req) => logger.error({ err, path: req.path }) };
+ */
+export interface ServerErrorOptions<Context> {
+  /** Called with errors answered as 500 (bugs, not client mistakes). Default: `console.error`. */
+  onServerError?: (err: unknown, context: Context) => void;
+}
+
+const SERVER_ERROR_OPTION_KEYS = optionKeys<ServerErrorOptions<unknown>>({ onServerError: true });
+
+/**
+ * Checks an error handler's options at start-up and returns what it answers per error: {@link
+ * errorAnswer}, after reporting a 500 (not a 503) to `onServerError`.
+ * @example
+ * const answerError = serverErrorAnswerer(options, 'restguardErrorHandler');
+ * app.use((err, req, res, next) => write(res, answerError(err, guardOf(req), req)));
+ */
+export function serverErrorAnswerer<Context>(
+  options: ServerErrorOptions<Context>,
+  caller: string,
+): (err: unknown, guard: Pick<Guard, 'challenge'> | undefined, context: Context) => HttpAnswer {
+  refuseUnknownOptions(options, SERVER_ERROR_OPTION_KEYS, caller);
+  const onServerError = options.onServerError ?? ((err: unknown) => console.error(err));
+  return (err, guard, context) => {
+    const answer = errorAnswer(err, guard);
+    if (answer.status >= 500 && answer.status !== 503) onServerError(err, context);
+    return answer;
+  };
 }
 
 /** RFC 9110 §15 reason phrases for the client errors a framework raises itself. */

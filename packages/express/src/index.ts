@@ -4,32 +4,31 @@
  * guard decides, and its answer is written verbatim. No auth decision, parsing or error format lives here.
  */
 import {
-  type AuthRequest,
+  type Authentication,
+  authenticate,
   ConfigInvalidError,
   checkScopeRequirement,
-  DEFAULT_MAX_BODY_BYTES,
-  errorAnswer,
+  type DocumentedRoute,
   type Guard,
   type GuardOptions,
-  guardOpenApiDocument,
   type HttpAnswer,
-  headersFromRaw,
   isGuard,
   markRequirement,
   type OpenApiDocument,
   type OpenApiDocumentOptions,
   optionKeys,
   type Principal,
-  readBodyText,
   refuseUnknownOptions,
   requirementOf,
   resolveGuard,
-  routeRequirement,
+  routesOpenApiDocument,
   type ScopeRequirement,
+  type ServerErrorOptions,
+  serverErrorAnswerer,
   statusProblem,
 } from '@restguard/core';
-import { type NodeConnectionInfo, nodeConnectionInfo } from '@restguard/core/node';
-import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { type ConnectionInfoReader, nodeAuthRequest } from '@restguard/core/node';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 
 declare global {
   namespace Express {
@@ -59,12 +58,7 @@ const GUARD = Symbol('restguard.guard');
 type GuardedRequest = Request & { [GUARD]?: Guard };
 const guardOf = (req: Request): Guard | undefined => (req as GuardedRequest)[GUARD];
 
-/**
- * Reads a socket's TLS state, peer address and client certificate (`nodeConnectionInfo`).
- * @example
- * const reader: ConnectionInfoReader = (socket) => nodeConnectionInfo(socket, { allowUnverifiedCertificates: true });
- */
-export type ConnectionInfoReader = (socket: Request['socket']) => NodeConnectionInfo;
+export type { ConnectionInfoReader } from '@restguard/core/node';
 
 /**
  * What the middleware adds to core's options (its second argument).
@@ -83,23 +77,22 @@ export interface RestguardExpressOptions {
 /** Every key of {@link RestguardExpressOptions}; anything else is refused at start-up. */
 const EXPRESS_OPTION_KEYS = optionKeys<RestguardExpressOptions>({ connectionInfo: true });
 
-function toAuthRequest(req: Request, connectionInfo: ConnectionInfoReader = nodeConnectionInfo): AuthRequest {
-  const connection = connectionInfo(req.socket);
-  return {
-    method: req.method,
-    url: req.originalUrl,
-    headers: headersFromRaw(req.rawHeaders),
-    tls: connection.tls,
-    remoteAddress: connection.remoteAddress,
-    clientCertificate: connection.clientCertificate,
-    body: () => readBodyText(req, DEFAULT_MAX_BODY_BYTES, req.headers['content-length']),
-  };
-}
-
 function write(res: Response, answer: HttpAnswer): void {
   res.statusCode = answer.status;
   for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
   res.end(answer.body);
+}
+
+/** Writes a refusal, or sets `req.auth` and the guard's headers and passes the request on. */
+function admit(guard: Guard, result: Authentication, req: Request, res: Response, next: NextFunction): void {
+  if (!result.allow) {
+    write(res, result.answer);
+    return;
+  }
+  for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
+  req.auth = result.principal;
+  (req as GuardedRequest)[GUARD] = guard;
+  next();
 }
 
 /**
@@ -125,27 +118,9 @@ export function restguard(
 ): RestguardHandler {
   refuseUnknownOptions(adapterOptions, EXPRESS_OPTION_KEYS, 'restguard (Express options)');
   const guard = resolveGuard(options);
-  async function authenticate(req: Request, res: Response): Promise<boolean> {
-    const request = toAuthRequest(req, adapterOptions.connectionInfo);
-    if (guard.handlesAuthRoutes !== false) {
-      const route = await guard.handleAuthRoute(request);
-      if (route) {
-        write(res, route);
-        return false;
-      }
-    }
-    const decision = await guard.decide(request);
-    if (!decision.allow) {
-      write(res, decision.answer);
-      return false;
-    }
-    for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);
-    req.auth = decision.principal;
-    (req as GuardedRequest)[GUARD] = guard;
-    return true;
-  }
   const handler: RequestHandler = (req, res, next) => {
-    authenticate(req, res).then((proceed) => proceed && next(), next);
+    const request = nodeAuthRequest(req, req.originalUrl, adapterOptions.connectionInfo);
+    authenticate(guard, request).then((result) => admit(guard, result, req, res, next), next);
   };
   return Object.assign(handler, { guard });
 }
@@ -163,7 +138,7 @@ export function requireScopes(requirement: ScopeRequirement): RequestHandler {
   const handler: RequestHandler = (req, res, next) => {
     const guard = guardOf(req);
     if (!guard) return next(new ConfigInvalidError('requireScopes() must run after restguard().'));
-    const answer = guard.enforce(req.auth, checked, () => toAuthRequest(req));
+    const answer = guard.enforce(req.auth, checked, () => nodeAuthRequest(req, req.originalUrl));
     if (answer) write(res, answer);
     else next();
   };
@@ -213,8 +188,7 @@ export function openApiDocument(
     if (!layer.route && typeof layer.handle === 'function' && isGuard(guard)) mounted.push({ layer, guard });
   }
   const guard = options.guard ?? mounted[0]?.guard;
-  if (!guard)
-    throw new ConfigInvalidError('openApiDocument() needs a restguard() middleware or options.guard.');
+  const routes: DocumentedRoute[] = [];
   const seen: { layer: RouterLayer; guard: Guard }[] = [];
   for (const layer of stack) {
     const entry = mounted.find((candidate) => candidate.layer === layer);
@@ -223,13 +197,12 @@ export function openApiDocument(
     if (!route || typeof route.path !== 'string') continue;
     const path = route.path;
     const own = (route.stack ?? []).map((inner) => requirementOf(inner.handle)).find((found) => found);
-    const cover = seen.filter((candidate) => candidate.guard === guard && candidate.layer.match?.(path));
-    const requirement = cover.length > 0 ? routeRequirement(guard, own) : (own ?? null);
+    const covered = seen.some((candidate) => candidate.guard === guard && candidate.layer.match?.(path));
     for (const [method, enabled] of Object.entries(route.methods ?? {})) {
-      if (enabled && method !== '_all') guard.routes.record(method, path, requirement);
+      if (enabled && method !== '_all') routes.push({ method, path, own, covered });
     }
   }
-  return guardOpenApiDocument(guard, options);
+  return routesOpenApiDocument(guard, routes, options);
 }
 
 /**
@@ -237,13 +210,7 @@ export function openApiDocument(
  * @example
  * app.use(restguardErrorHandler({ onServerError: (err, req) => logger.error({ err, path: req.path }) }));
  */
-export interface ErrorHandlerOptions {
-  /** Called with errors answered as 500 (bugs, not client mistakes). Default: `console.error`. */
-  onServerError?: (err: unknown, req: Request) => void;
-}
-
-/** Every key of {@link ErrorHandlerOptions}; anything else is refused at start-up. */
-const ERROR_HANDLER_OPTION_KEYS = optionKeys<ErrorHandlerOptions>({ onServerError: true });
+export interface ErrorHandlerOptions extends ServerErrorOptions<Request> {}
 
 /**
  * Express error middleware (mount it last): answers every error as problem+json with no stack and no
@@ -256,13 +223,10 @@ const ERROR_HANDLER_OPTION_KEYS = optionKeys<ErrorHandlerOptions>({ onServerErro
  * app.use(restguardErrorHandler({ onServerError: (err) => logger.error({ err }) }));
  */
 export function restguardErrorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHandler {
-  refuseUnknownOptions(options, ERROR_HANDLER_OPTION_KEYS, 'restguardErrorHandler');
-  const onServerError = options.onServerError ?? ((err: unknown) => console.error(err));
+  const answerError = serverErrorAnswerer(options, 'restguardErrorHandler');
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
-    const answer = errorAnswer(err, guardOf(req));
-    if (answer.status >= 500 && answer.status !== 503) onServerError(err, req);
-    write(res, answer);
+    write(res, answerError(err, guardOf(req), req));
   };
 }
 

@@ -7,27 +7,24 @@
  * registers it and that scope's children, never to siblings.
  */
 import {
-  type AuthRequest,
+  authenticate,
   checkScopeRequirement,
-  DEFAULT_MAX_BODY_BYTES,
-  errorAnswer,
   type Guard,
   type GuardOptions,
   guardOpenApiDocument,
   type HttpAnswer,
-  headersFromRaw,
   isGuard,
   markRequirement,
   type OpenApiDocument,
   type OpenApiDocumentOptions,
-  readBodyText,
   requirementOf,
   resolveGuard,
   routeRequirement,
   type ScopeRequirement,
+  serverErrorAnswerer,
   statusProblem,
 } from '@restguard/core';
-import { type NodeConnectionInfo, nodeConnectionInfo } from '@restguard/core/node';
+import { type ConnectionInfoReader, nodeAuthRequest } from '@restguard/core/node';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { RestguardDecorator } from './types.js';
@@ -47,19 +44,14 @@ export interface RestguardFastifyOptions {
    */
   readonly errorHandlers?: boolean;
   /**
-   * How connection facts are read. Default `nodeConnectionInfo` (a client certificate only when the
-   * server verified it). For RFC 8705 §2.2 self-signed certificate binding, pass
-   * `(socket) => nodeConnectionInfo(socket, { allowUnverifiedCertificates: true })`.
+   * How connection facts are read from `request.raw.socket`. Default `nodeConnectionInfo` (a client
+   * certificate only when the server verified it). For RFC 8705 §2.2 self-signed certificate binding,
+   * pass `(socket) => nodeConnectionInfo(socket, { allowUnverifiedCertificates: true })`.
    */
   readonly connectionInfo?: ConnectionInfoReader;
 }
 
-/**
- * Reads a socket's TLS state, peer address and client certificate (`nodeConnectionInfo`).
- * @example
- * const reader: ConnectionInfoReader = (socket) => nodeConnectionInfo(socket, { allowUnverifiedCertificates: true });
- */
-export type ConnectionInfoReader = (socket: FastifyRequest['raw']['socket']) => NodeConnectionInfo;
+export type { ConnectionInfoReader } from '@restguard/core/node';
 
 /**
  * Core's guard options, or `{ guard }` to share a guard built with `createGuard`.
@@ -68,22 +60,6 @@ export type ConnectionInfoReader = (socket: FastifyRequest['raw']['socket']) => 
  * await app.register(restguard, { guard }); // closing `guard` stays with the app
  */
 export type RestguardPluginOptions = (GuardOptions | { readonly guard: Guard }) & RestguardFastifyOptions;
-
-function toAuthRequest(
-  request: FastifyRequest,
-  connectionInfo: ConnectionInfoReader = nodeConnectionInfo,
-): AuthRequest {
-  const connection = connectionInfo(request.raw.socket);
-  return {
-    method: request.method,
-    url: request.url,
-    headers: headersFromRaw(request.raw.rawHeaders),
-    tls: connection.tls,
-    remoteAddress: connection.remoteAddress,
-    clientCertificate: connection.clientCertificate,
-    body: () => readBodyText(request.raw, DEFAULT_MAX_BODY_BYTES, request.headers['content-length']),
-  };
-}
 
 /**
  * Writes an answer verbatim. The body goes as bytes (Fastify would append `; charset=utf-8` to the
@@ -114,7 +90,7 @@ const plugin: FastifyPluginAsync<RestguardPluginOptions> = async (app, options) 
     require(requirement: ScopeRequirement): onRequestHookHandler {
       const checked = checkScopeRequirement(requirement);
       const hook: onRequestHookHandler = async (request, reply) => {
-        const answer = guard.enforce(request.auth, checked, () => toAuthRequest(request));
+        const answer = guard.enforce(request.auth, checked, () => nodeAuthRequest(request.raw, request.url));
         if (answer) return send(reply, answer);
       };
       return markRequirement(hook, checked);
@@ -125,15 +101,10 @@ const plugin: FastifyPluginAsync<RestguardPluginOptions> = async (app, options) 
   app.decorate('restguard', decorator);
 
   app.addHook('onRequest', async (request, reply) => {
-    const authRequest = toAuthRequest(request, connectionInfo);
-    if (guard.handlesAuthRoutes !== false) {
-      const route = await guard.handleAuthRoute(authRequest);
-      if (route) return send(reply, route);
-    }
-    const decision = await guard.decide(authRequest);
-    if (!decision.allow) return send(reply, decision.answer);
-    reply.headers(decision.headers);
-    request.auth = decision.principal;
+    const result = await authenticate(guard, nodeAuthRequest(request.raw, request.url, connectionInfo));
+    if (!result.allow) return send(reply, result.answer);
+    reply.headers(result.headers);
+    request.auth = result.principal;
   });
 
   // A route's `config.restguard.scopes` becomes its own onRequest hook, after the one above: checked
@@ -156,11 +127,11 @@ const plugin: FastifyPluginAsync<RestguardPluginOptions> = async (app, options) 
   });
 
   if (errorHandlers) {
-    app.setErrorHandler((err, request, reply) => {
-      const answer = errorAnswer(err, guard);
-      if (answer.status >= 500 && answer.status !== 503) request.log.error({ err }, 'request failed');
-      return send(reply, answer);
-    });
+    const answerError = serverErrorAnswerer<FastifyRequest>(
+      { onServerError: (err, request) => request.log.error({ err }, 'request failed') },
+      'restguard',
+    );
+    app.setErrorHandler((err, request, reply) => send(reply, answerError(err, guard, request)));
     app.setNotFoundHandler((_request, reply) => send(reply, statusProblem(404)));
   }
 };

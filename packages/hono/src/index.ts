@@ -7,29 +7,33 @@
  */
 import {
   type AuthRequest,
+  answerResponse,
+  authenticate,
   ConfigInvalidError,
+  type ConnectionFacts,
   checkScopeRequirement,
-  DEFAULT_MAX_BODY_BYTES,
-  errorAnswer,
+  type DocumentedRoute,
   type Guard,
   type GuardOptions,
-  guardOpenApiDocument,
   type HttpAnswer,
-  headersFromRaw,
-  headersFromWeb,
+  type IncomingLike,
+  incomingAuthRequest,
   isGuard,
   markRequirement,
   type OpenApiDocument,
   type OpenApiDocumentOptions,
   optionKeys,
   type Principal,
-  readBodyText,
+  pathAndQuery,
   refuseUnknownOptions,
   requirementOf,
   resolveGuard,
-  routeRequirement,
+  routesOpenApiDocument,
   type ScopeRequirement,
+  type ServerErrorOptions,
+  serverErrorAnswerer,
   statusProblem,
+  webAuthRequest,
 } from '@restguard/core';
 import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
@@ -66,7 +70,7 @@ export type RestguardMiddleware = MiddlewareHandler<RestguardEnv> & { readonly g
  * @example
  * const facts: ConnectionInfo = { tls: true, remoteAddress: '127.0.0.1' };
  */
-export type ConnectionInfo = Pick<AuthRequest, 'tls' | 'remoteAddress' | 'clientCertificate'>;
+export type ConnectionInfo = ConnectionFacts;
 
 /**
  * What the middleware adds to core's options (its second argument).
@@ -87,14 +91,10 @@ export interface RestguardHonoOptions {
 /** Every key of {@link RestguardHonoOptions}; anything else is refused at start-up. */
 const HONO_OPTION_KEYS = optionKeys<RestguardHonoOptions>({ connectionInfo: true });
 
-interface NodeIncoming {
-  method?: string;
-  url?: string;
-  rawHeaders: string[];
-  socket: { encrypted?: boolean; remoteAddress?: string };
-}
+type NodeIncoming = IncomingLike<object> & { readonly url?: string };
+type ConnectionReader = ((socket: object) => ConnectionInfo) | undefined;
 
-/** The Node request under @hono/node-server (`c.env.incoming`), or undefined on other runtimes. */
+/** The Node request under @hono/node-server (`context.env.incoming`), or undefined on other runtimes. */
 function nodeIncoming(env: unknown): NodeIncoming | undefined {
   const incoming = (env as { incoming?: Partial<NodeIncoming> } | undefined)?.incoming;
   return incoming && Array.isArray(incoming.rawHeaders) && incoming.socket
@@ -102,49 +102,15 @@ function nodeIncoming(env: unknown): NodeIncoming | undefined {
     : undefined;
 }
 
-function pathAndQuery(href: string): string {
-  const url = new URL(href);
-  return url.pathname + url.search;
-}
-
-function toAuthRequest(c: Context, options: RestguardHonoOptions): AuthRequest {
-  const incoming = nodeIncoming(c.env);
-  // One capped reader everywhere: the Node request itself under @hono/node-server (so an overflow leaves
-  // the connection open for the 413), the Web stream `c.req.raw.body` on other runtimes.
-  const body = () =>
-    readBodyText(
-      incoming ? (incoming as unknown as AsyncIterable<Uint8Array>) : c.req.raw.body,
-      DEFAULT_MAX_BODY_BYTES,
-      c.req.header('content-length'),
-    );
-  if (incoming) {
-    const { socket } = incoming;
-    const url = incoming.url ?? pathAndQuery(c.req.url);
-    const headers = headersFromRaw(incoming.rawHeaders);
-    if (!options.connectionInfo) {
-      const tls = socket.encrypted === true;
-      return { method: c.req.method, url, headers, tls, remoteAddress: socket.remoteAddress, body };
-    }
-    const connection: ConnectionInfo = options.connectionInfo(socket as never);
-    return { method: c.req.method, url, headers, ...connection, body };
-  }
-  // Web-standard runtimes: the platform terminated TLS and reports it in the request URL's scheme.
-  const tls = c.req.url.startsWith('https:');
-  return {
-    method: c.req.method,
-    url: pathAndQuery(c.req.url),
-    headers: headersFromWeb(c.req.raw.headers),
-    tls,
-    body,
-  };
-}
-
-function toResponse(answer: HttpAnswer): Response {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(answer.headers)) {
-    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
-  }
-  return new Response(answer.body === '' ? null : answer.body, { status: answer.status, headers });
+/**
+ * Under @hono/node-server, the Node request itself (raw headers, socket, and a body whose overflow
+ * leaves the connection open for the 413); on other runtimes, the Web request (TLS from its scheme).
+ */
+function toAuthRequest(context: Context, connectionInfo?: (socket: never) => ConnectionInfo): AuthRequest {
+  const incoming = nodeIncoming(context.env);
+  if (!incoming) return webAuthRequest(context.req.raw);
+  const url = incoming.url ?? pathAndQuery(context.req.url);
+  return incomingAuthRequest(incoming, context.req.method, url, connectionInfo as ConnectionReader);
 }
 
 /** A refusal as Hono expects it thrown, without a stack trace (it would only point into restguard). */
@@ -152,7 +118,7 @@ function refuse(answer: HttpAnswer): HTTPException {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return new HTTPException(answer.status as ContentfulStatusCode, { res: toResponse(answer) });
+    return new HTTPException(answer.status as ContentfulStatusCode, { res: answerResponse(answer) });
   } finally {
     Error.stackTraceLimit = limit;
   }
@@ -164,7 +130,7 @@ function refuse(answer: HttpAnswer): HTTPException {
  */
 const GUARD = Symbol('restguard.guard');
 type GuardedContext = Context & { [GUARD]?: Guard };
-const guardOf = (c: Context): Guard | undefined => (c as GuardedContext)[GUARD];
+const guardOf = (context: Context): Guard | undefined => (context as GuardedContext)[GUARD];
 
 /**
  * Authenticates every request it sees: serves the browser-login routes (`/auth/*`) when sessions are
@@ -185,21 +151,19 @@ export function restguard(
 ): RestguardMiddleware {
   refuseUnknownOptions(adapterOptions, HONO_OPTION_KEYS, 'restguard (Hono options)');
   const guard = resolveGuard(options);
-  const middleware = createMiddleware<RestguardEnv>(async (c, next) => {
-    const request = toAuthRequest(c, adapterOptions);
-    if (guard.handlesAuthRoutes !== false) {
-      const route = await guard.handleAuthRoute(request);
-      if (route) return toResponse(route);
+  const middleware = createMiddleware<RestguardEnv>(async (context, next) => {
+    const result = await authenticate(guard, toAuthRequest(context, adapterOptions.connectionInfo));
+    if (!result.allow) {
+      if ('authRoute' in result) return answerResponse(result.answer);
+      throw refuse(result.answer);
     }
-    const decision = await guard.decide(request);
-    if (!decision.allow) throw refuse(decision.answer);
-    c.set('auth', decision.principal);
-    (c as GuardedContext)[GUARD] = guard;
+    context.set('auth', result.principal);
+    (context as GuardedContext)[GUARD] = guard;
     await next();
-    for (const name in decision.headers) {
-      const value = decision.headers[name]!;
-      if (Array.isArray(value)) for (const item of value) c.header(name, item, { append: true });
-      else c.header(name, value);
+    for (const name in result.headers) {
+      const value = result.headers[name]!;
+      if (Array.isArray(value)) for (const item of value) context.header(name, item, { append: true });
+      else context.header(name, value);
     }
   });
   return Object.assign(middleware, { guard });
@@ -215,10 +179,10 @@ export function restguard(
  */
 export function requireScopes(requirement: ScopeRequirement): MiddlewareHandler<RestguardEnv> {
   const checked = checkScopeRequirement(requirement);
-  const middleware = createMiddleware<RestguardEnv>(async (c, next) => {
-    const guard = guardOf(c);
+  const middleware = createMiddleware<RestguardEnv>(async (context, next) => {
+    const guard = guardOf(context);
     if (!guard) throw new ConfigInvalidError('requireScopes() must run after restguard().');
-    const answer = guard.enforce(c.get('auth'), checked, () => toAuthRequest(c, {}));
+    const answer = guard.enforce(context.get('auth'), checked, () => toAuthRequest(context));
     if (answer) throw refuse(answer);
     await next();
   });
@@ -265,12 +229,7 @@ export function openApiDocument(
 ): OpenApiDocument {
   const mounted = app.routes.filter((route) => isGuard((route.handler as { guard?: unknown }).guard));
   const guard = options.guard ?? (mounted[0]?.handler as { guard: Guard } | undefined)?.guard;
-  if (!guard)
-    throw new ConfigInvalidError('openApiDocument() needs a restguard() middleware or options.guard.');
-  const operations = new Map<
-    string,
-    { method: string; path: string; own?: ScopeRequirement; covered: boolean }
-  >();
+  const operations = new Map<string, { -readonly [key in keyof DocumentedRoute]: DocumentedRoute[key] }>();
   app.routes.forEach((route, index) => {
     if (route.method === 'ALL' || mounted.includes(route)) return;
     const key = `${route.method} ${route.path}`;
@@ -285,10 +244,7 @@ export function openApiDocument(
     );
     operations.set(key, operation);
   });
-  for (const { method, path, own, covered } of operations.values()) {
-    guard.routes.record(method, path, covered ? routeRequirement(guard, own) : (own ?? null));
-  }
-  return guardOpenApiDocument(guard, options);
+  return routesOpenApiDocument(guard, operations.values(), options);
 }
 
 /**
@@ -296,13 +252,7 @@ export function openApiDocument(
  * @example
  * app.onError(onError({ onServerError: (err, c) => console.error(c.req.path, err) }));
  */
-export interface OnErrorOptions {
-  /** Called with errors answered as 500 (bugs, not client mistakes). Default: `console.error`. */
-  onServerError?: (err: unknown, c: Context) => void;
-}
-
-/** Every key of {@link OnErrorOptions}; anything else is refused at start-up. */
-const ON_ERROR_OPTION_KEYS = optionKeys<OnErrorOptions>({ onServerError: true });
+export interface OnErrorOptions extends ServerErrorOptions<Context> {}
 
 /**
  * An `app.onError` handler: restguard's refusals go out as thrown; every other error becomes
@@ -312,13 +262,10 @@ const ON_ERROR_OPTION_KEYS = optionKeys<OnErrorOptions>({ onServerError: true })
  * app.onError(onError());
  */
 export function onError(options: OnErrorOptions = {}): ErrorHandler {
-  refuseUnknownOptions(options, ON_ERROR_OPTION_KEYS, 'onError');
-  const onServerError = options.onServerError ?? ((err: unknown) => console.error(err));
-  return (err, c) => {
+  const answerError = serverErrorAnswerer(options, 'onError');
+  return (err, context) => {
     if (err instanceof HTTPException && err.res) return err.getResponse();
-    const answer = errorAnswer(err, guardOf(c));
-    if (answer.status >= 500 && answer.status !== 503) onServerError(err, c);
-    return toResponse(answer);
+    return answerResponse(answerError(err, guardOf(context), context));
   };
 }
 
@@ -328,5 +275,5 @@ export function onError(options: OnErrorOptions = {}): ErrorHandler {
  * app.notFound(notFound());
  */
 export function notFound(): NotFoundHandler {
-  return () => toResponse(statusProblem(404));
+  return () => answerResponse(statusProblem(404));
 }
