@@ -25,7 +25,13 @@ import {
   statusProblem,
 } from '@restguard/core';
 import { type ConnectionInfoReader, nodeAuthRequest } from '@restguard/core/node';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type {
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  onRequestHookHandler,
+  onRouteHookHandler,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import type { RestguardDecorator } from './types.js';
 
@@ -70,6 +76,46 @@ function send(reply: FastifyReply, answer: HttpAnswer): FastifyReply {
   return answer.body === '' ? reply.send() : reply.send(Buffer.from(answer.body));
 }
 
+/** `app.restguard`: the guard and the factory of route-level scope hooks. */
+function decoratorFor(guard: Guard): RestguardDecorator {
+  return {
+    guard,
+    require(requirement: ScopeRequirement): onRequestHookHandler {
+      const checked = checkScopeRequirement(requirement);
+      const hook: onRequestHookHandler = async (request, reply) => {
+        const answer = guard.enforce(request.auth, checked, () => nodeAuthRequest(request.raw, request.url));
+        if (answer) return send(reply, answer);
+      };
+      return markRequirement(hook, checked);
+    },
+  };
+}
+
+/**
+ * A route's `config.restguard.scopes` becomes its own onRequest hook, after the plugin's: checked now
+ * (start-up), and no per-request `request.routeOptions` (a getter that builds an object each time).
+ * Every route of the scope is recorded into `guard.routes` with what it enforces, for the OpenAPI
+ * document (HEAD routes, which Fastify adds for each GET, are left out).
+ */
+function recordRoute(
+  guard: Guard,
+  decorator: RestguardDecorator,
+  route: Parameters<onRouteHookHandler>[0],
+): void {
+  const scopes = (route.config as { restguard?: { scopes?: unknown } } | undefined)?.restguard?.scopes;
+  const own = route.onRequest;
+  const hooks = own === undefined ? [] : Array.isArray(own) ? own : [own];
+  let requirement = hooks.map(requirementOf).find((found) => found !== undefined);
+  if (scopes !== undefined) {
+    const enforce = decorator.require(scopes as ScopeRequirement);
+    requirement = requirementOf(enforce);
+    route.onRequest = [...hooks, enforce];
+  }
+  for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+    if (method !== 'HEAD') guard.routes.record(method, route.url, routeRequirement(guard, requirement));
+  }
+}
+
 const plugin: FastifyPluginAsync<RestguardPluginOptions> = async (app, options) => {
   // Fastify's own register options (`prefix`, `logLevel`, …) are not restguard's: core refuses
   // unknown option keys.
@@ -85,17 +131,7 @@ const plugin: FastifyPluginAsync<RestguardPluginOptions> = async (app, options) 
   const guard = shared ? (rest.guard as Guard) : resolveGuard(rest as GuardOptions);
   if (!shared) app.addHook('onClose', () => guard.close());
 
-  const decorator: RestguardDecorator = {
-    guard,
-    require(requirement: ScopeRequirement): onRequestHookHandler {
-      const checked = checkScopeRequirement(requirement);
-      const hook: onRequestHookHandler = async (request, reply) => {
-        const answer = guard.enforce(request.auth, checked, () => nodeAuthRequest(request.raw, request.url));
-        if (answer) return send(reply, answer);
-      };
-      return markRequirement(hook, checked);
-    },
-  };
+  const decorator = decoratorFor(guard);
   // A second registration in a child scope stacks: the parent's hook still runs first.
   if (!app.hasRequestDecorator('auth')) app.decorateRequest('auth', null);
   app.decorate('restguard', decorator);
@@ -107,24 +143,7 @@ const plugin: FastifyPluginAsync<RestguardPluginOptions> = async (app, options) 
     request.auth = result.principal;
   });
 
-  // A route's `config.restguard.scopes` becomes its own onRequest hook, after the one above: checked
-  // now (start-up), and no per-request `request.routeOptions` (a getter that builds an object each time).
-  // Every route of this scope is recorded into `guard.routes` with what it enforces, for the OpenAPI
-  // document (HEAD routes, which Fastify adds for each GET, are left out).
-  app.addHook('onRoute', (route) => {
-    const scopes = (route.config as { restguard?: { scopes?: unknown } } | undefined)?.restguard?.scopes;
-    const own = route.onRequest;
-    const hooks = own === undefined ? [] : Array.isArray(own) ? own : [own];
-    let requirement = hooks.map(requirementOf).find((found) => found !== undefined);
-    if (scopes !== undefined) {
-      const enforce = decorator.require(scopes as ScopeRequirement);
-      requirement = requirementOf(enforce);
-      route.onRequest = [...hooks, enforce];
-    }
-    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
-      if (method !== 'HEAD') guard.routes.record(method, route.url, routeRequirement(guard, requirement));
-    }
-  });
+  app.addHook('onRoute', (route) => recordRoute(guard, decorator, route));
 
   if (errorHandlers) {
     const answerError = serverErrorAnswerer<FastifyRequest>(
