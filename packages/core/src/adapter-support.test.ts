@@ -1,8 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { errorAnswer, isGuard, readBodyText, resolveGuard, statusProblem } from './adapter-support.js';
+import {
+  answerResponse,
+  authenticate,
+  DEFAULT_MAX_BODY_BYTES,
+  errorAnswer,
+  incomingAuthRequest,
+  isGuard,
+  readBodyText,
+  resolveGuard,
+  routesOpenApiDocument,
+  serverErrorAnswerer,
+  statusProblem,
+  webAuthRequest,
+} from './adapter-support.js';
 import { ConfigInvalidError, TokenExpiredError, toChallenge, UnavailableError } from './errors.js';
-import type { Guard } from './guard.js';
+import type { Decision, Guard } from './guard.js';
 import { createRouteRegistry } from './openapi/registry.js';
+import type { AuthRequest } from './request.js';
 import { checkScopeRequirement } from './scope/evaluate.js';
 
 const fakeGuard = {
@@ -163,5 +177,171 @@ describe('readBodyText', () => {
     await expect(readBodyText(endless, 10)).rejects.toMatchObject({ code: 'ERR_BODY_TOO_LARGE' });
     expect(cancelled).toBe(true);
     expect(await readBodyText(null, 10)).toBe('');
+  });
+});
+
+describe('authenticate', () => {
+  const request: AuthRequest = { method: 'GET', url: '/api/notes', headers: () => [], tls: true };
+  const allowed: Decision = { allow: true, principal: null, headers: { 'x-seen': 'yes' } };
+
+  it("hands back the guard's own decision when the guard serves no login routes", async () => {
+    const pending = Promise.resolve(allowed);
+    const guard = {
+      ...fakeGuard,
+      decide: () => pending,
+      handleAuthRoute: () => Promise.reject(new Error('called')),
+    };
+    expect(authenticate(guard, request)).toBe(pending);
+    expect(await authenticate(guard, request)).toBe(allowed);
+  });
+
+  it('answers a login route itself, marked as a route answer, without deciding', async () => {
+    const route = { status: 302, headers: { location: '/' }, body: '' };
+    let decided = 0;
+    const guard = {
+      ...fakeGuard,
+      handlesAuthRoutes: true,
+      handleAuthRoute: async () => route,
+      decide: async () => {
+        decided++;
+        return allowed;
+      },
+    };
+    expect(await authenticate(guard, request)).toEqual({ allow: false, answer: route, authRoute: true });
+    expect(decided).toBe(0);
+  });
+
+  it('decides when the guard serves login routes but not this one', async () => {
+    const refusal: Decision = { allow: false, answer: statusProblem(403) };
+    const guard = { ...fakeGuard, handlesAuthRoutes: true, decide: async () => refusal };
+    const result = await authenticate(guard, request);
+    expect(result).toBe(refusal);
+    expect('authRoute' in result).toBe(false);
+  });
+});
+
+describe('incomingAuthRequest', () => {
+  function incoming(parts: string[], socket: object, contentLength?: string) {
+    return Object.assign(
+      (async function* () {
+        yield* parts;
+      })(),
+      {
+        rawHeaders: ['Authorization', 'Bearer a', 'authorization', 'Bearer b', 'Host', 'api.example'],
+        headers: { 'content-length': contentLength },
+        socket,
+      },
+    );
+  }
+
+  it('keeps every raw header apart, reads TLS and peer from the socket, reads the body on demand', async () => {
+    const request = incomingAuthRequest(
+      incoming(['a=', '1'], { encrypted: true, remoteAddress: '10.0.0.1' }),
+      'POST',
+      '/auth/logout?x=1',
+    );
+    expect(request).toMatchObject({
+      method: 'POST',
+      url: '/auth/logout?x=1',
+      tls: true,
+      remoteAddress: '10.0.0.1',
+    });
+    expect(request.clientCertificate).toBeUndefined();
+    expect(request.headers('authorization')).toEqual(['Bearer a', 'Bearer b']);
+    expect(await request.body?.()).toBe('a=1');
+  });
+
+  it('takes the connection facts from a reader when given one', () => {
+    const certificate = new Uint8Array([1, 2, 3]);
+    const socket = { encrypted: false, remoteAddress: 'ignored' };
+    const request = incomingAuthRequest(incoming([], socket), 'GET', '/', (seen) => {
+      expect(seen).toBe(socket);
+      return { tls: true, remoteAddress: '::1', clientCertificate: certificate };
+    });
+    expect(request).toMatchObject({ tls: true, remoteAddress: '::1', clientCertificate: certificate });
+  });
+
+  it('refuses a declared body over the cap with 413 before reading it', async () => {
+    const request = incomingAuthRequest(incoming(['a'], {}, String(DEFAULT_MAX_BODY_BYTES + 1)), 'POST', '/');
+    expect(request.tls).toBe(false);
+    await expect(request.body?.()).rejects.toMatchObject({ code: 'ERR_BODY_TOO_LARGE' });
+  });
+});
+
+describe('webAuthRequest / answerResponse', () => {
+  it('translates a Web Request: path and query, TLS from the scheme, every header value, capped body', async () => {
+    const headers = new Headers([
+      ['authorization', 'Bearer a'],
+      ['x-many', '1'],
+      ['x-many', '2'],
+    ]);
+    const request = webAuthRequest(
+      new Request('https://api.example/notes?x=1', { method: 'POST', headers, body: 'a=1' }),
+    );
+    expect(request).toMatchObject({ method: 'POST', url: '/notes?x=1', tls: true });
+    expect(request.remoteAddress).toBeUndefined();
+    expect(request.headers('authorization')).toEqual(['Bearer a']);
+    expect(await request.body?.()).toBe('a=1');
+    expect(webAuthRequest(new Request('http://api.example/')).tls).toBe(false);
+  });
+
+  it('writes an answer verbatim as a Web Response, repeated headers appended', async () => {
+    const response = answerResponse({
+      status: 401,
+      headers: { 'www-authenticate': ['Bearer realm="a"', 'DPoP realm="a"'], 'content-type': 'text/plain' },
+      body: 'no',
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="a", DPoP realm="a"');
+    expect(await response.text()).toBe('no');
+    expect((await answerResponse({ status: 204, headers: {}, body: '' })).body).toBeNull();
+  });
+});
+
+describe('serverErrorAnswerer', () => {
+  it('refuses unknown options at start-up', () => {
+    expect(() => serverErrorAnswerer({ onError: () => {} } as never, 'onError')).toThrow(ConfigInvalidError);
+  });
+
+  it('reports only what it answers as 500, never a client error or a 503', () => {
+    const reported: unknown[] = [];
+    const answerError = serverErrorAnswerer<string>(
+      { onServerError: (err, context) => reported.push([err, context]) },
+      'test',
+    );
+    const bug = new Error('bug');
+    expect(answerError(bug, undefined, 'ctx').status).toBe(500);
+    expect(answerError(Object.assign(new Error('x'), { status: 404 }), undefined, 'ctx').status).toBe(404);
+    expect(answerError(new UnavailableError(), undefined, 'ctx').status).toBe(503);
+    expect(answerError(new TokenExpiredError(), fakeGuard, 'ctx').body).toBe('from the guard');
+    expect(reported).toEqual([[bug, 'ctx']]);
+  });
+});
+
+describe('routesOpenApiDocument', () => {
+  it('needs a guard', () => {
+    expect(() => routesOpenApiDocument(undefined, [], {})).toThrow(ConfigInvalidError);
+  });
+
+  it('records covered routes with their requirement or any credential, uncovered ones with their own or none', () => {
+    const guard = { ...fakeGuard, routes: createRouteRegistry() };
+    routesOpenApiDocument(
+      guard,
+      [
+        { method: 'GET', path: '/api/notes', own: ['read'], covered: true },
+        { method: 'GET', path: '/api/me', covered: true },
+        { method: 'GET', path: '/health', covered: false },
+        { method: 'POST', path: '/open', own: ['write'], covered: false },
+      ],
+      {},
+    );
+    expect(guard.routes.routes().map(({ method, path, requirement }) => [method, path, requirement])).toEqual(
+      [
+        ['GET', '/api/notes', ['read']],
+        ['GET', '/api/me', []],
+        ['GET', '/health', null],
+        ['POST', '/open', ['write']],
+      ],
+    );
   });
 });
