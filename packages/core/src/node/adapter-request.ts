@@ -15,7 +15,11 @@ import { type NodeConnectionInfo, nodeConnectionInfo } from './connection.js';
  */
 export type ConnectionInfoReader = (socket: Socket) => NodeConnectionInfo;
 
-/** The parts of a Node `IncomingMessage` that {@link nodeAuthRequest} reads. */
+/**
+ * The parts of a Node `IncomingMessage` that {@link nodeAuthRequest} reads.
+ * @example
+ * const incoming: NodeIncoming = req; // an http.IncomingMessage, Express's req, Fastify's request.raw
+ */
 export interface NodeIncoming extends AsyncIterable<Uint8Array | string> {
   readonly method?: string | undefined;
   readonly rawHeaders: readonly string[];
