@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  adapterGuard,
   answerResponse,
   authenticate,
   DEFAULT_MAX_BODY_BYTES,
   errorAnswer,
   incomingAuthRequest,
   isGuard,
+  markRequirement,
   readBodyText,
   resolveGuard,
   routesOpenApiDocument,
@@ -298,6 +300,22 @@ describe('webAuthRequest / answerResponse', () => {
   });
 });
 
+describe('adapterGuard', () => {
+  it("refuses an unknown key in the adapter's options, then resolves the guard", () => {
+    expect(() =>
+      adapterGuard(
+        fakeGuard,
+        { conectionInfo: 1 } as { connectionInfo?: unknown },
+        { connectionInfo: true },
+        'test',
+      ),
+    ).toThrow(/unknown option "conectionInfo"/);
+    expect(adapterGuard(fakeGuard, { connectionInfo: undefined }, { connectionInfo: true }, 'test')).toBe(
+      fakeGuard,
+    );
+  });
+});
+
 describe('serverErrorAnswerer', () => {
   it('refuses unknown options at start-up', () => {
     expect(() => serverErrorAnswerer({ onError: () => {} } as never, 'onError')).toThrow(ConfigInvalidError);
@@ -325,13 +343,15 @@ describe('routesOpenApiDocument', () => {
 
   it('records covered routes with their requirement or any credential, uncovered ones with their own or none', () => {
     const guard = { ...fakeGuard, routes: createRouteRegistry() };
+    const read = markRequirement(() => {}, ['read']);
+    const write = markRequirement(() => {}, ['write']);
     routesOpenApiDocument(
       guard,
       [
-        { method: 'GET', path: '/api/notes', own: ['read'], covered: true },
-        { method: 'GET', path: '/api/me', covered: true },
-        { method: 'GET', path: '/health', covered: false },
-        { method: 'POST', path: '/open', own: ['write'], covered: false },
+        { method: 'GET', path: '/api/notes', handlers: [() => {}, read], covered: true },
+        { method: 'GET', path: '/api/me', handlers: [() => {}], covered: true },
+        { method: 'GET', path: '/health', handlers: [], covered: false },
+        { method: 'POST', path: '/open', handlers: [write, read], covered: false },
       ],
       {},
     );

@@ -80,6 +80,22 @@ export function resolveGuard(input: GuardOptions | Guard): Guard {
 }
 
 /**
+ * What an adapter's `restguard(options, adapterOptions)` starts with: its own options checked for
+ * unknown keys (the compiler checks that `keys` names every key of `T`), then {@link resolveGuard}.
+ * @example
+ * const guard = adapterGuard(options, adapterOptions, { connectionInfo: true }, 'restguard (Express options)');
+ */
+export function adapterGuard<T extends object>(
+  options: GuardOptions | Guard,
+  adapterOptions: T,
+  keys: { readonly [K in keyof Required<T>]: true },
+  where: string,
+): Guard {
+  refuseUnknownOptions(adapterOptions, optionKeys<T>(keys), where);
+  return resolveGuard(options);
+}
+
+/**
  * True for a guard built by `createGuard` (or anything shaped like one).
  * @example
  * if (isGuard(value)) await value.close();
@@ -127,21 +143,23 @@ async function routeThenDecide(guard: Guard, request: AuthRequest): Promise<Auth
 
 /**
  * One route an adapter found on the app, for {@link routesOpenApiDocument}: its method and path, its
- * own `requireScopes()` requirement, and whether the guard's middleware runs before it.
+ * handlers (the first one marked by {@link markRequirement} is its own requirement), and whether the
+ * guard's middleware runs before it.
  * @example
- * const route: DocumentedRoute = { method: 'GET', path: '/api/notes', own: ['read'], covered: true };
+ * const route: DocumentedRoute = { method: 'GET', path: '/api/notes', handlers: [requireScopes(['read']), list], covered: true };
  */
 export interface DocumentedRoute {
   readonly method: string;
   readonly path: string;
-  readonly own?: ScopeRequirement | undefined;
+  readonly handlers: readonly unknown[];
   readonly covered: boolean;
 }
 
 /**
  * The adapters' `openApiDocument`: records every route into `guard.routes` with what it enforces (a
  * covered route its own requirement, else any valid credential, or nothing under `optional`; a route
- * the guard does not cover its own requirement or no `security`), then builds the document.
+ * the guard does not cover its own requirement or no `security`), then builds the document. An
+ * operation listed twice (a method and path declared twice) keeps the first requirement found.
  * @example
  * return routesOpenApiDocument(options.guard ?? firstGuard, routes, options);
  */
@@ -152,7 +170,8 @@ export function routesOpenApiDocument(
 ): OpenApiDocument {
   if (!guard)
     throw new ConfigInvalidError('openApiDocument() needs a restguard() middleware or options.guard.');
-  for (const { method, path, own, covered } of routes) {
+  for (const { method, path, handlers, covered } of routes) {
+    const own = handlers.map(requirementOf).find((found) => found);
     guard.routes.record(method, path, covered ? routeRequirement(guard, own) : (own ?? null));
   }
   return guardOpenApiDocument(guard, options);

@@ -5,6 +5,7 @@
  */
 import {
   type Authentication,
+  adapterGuard,
   authenticate,
   ConfigInvalidError,
   checkScopeRequirement,
@@ -16,11 +17,7 @@ import {
   markRequirement,
   type OpenApiDocument,
   type OpenApiDocumentOptions,
-  optionKeys,
   type Principal,
-  refuseUnknownOptions,
-  requirementOf,
-  resolveGuard,
   routesOpenApiDocument,
   type ScopeRequirement,
   type ServerErrorOptions,
@@ -74,9 +71,6 @@ export interface RestguardExpressOptions {
   readonly connectionInfo?: ConnectionInfoReader;
 }
 
-/** Every key of {@link RestguardExpressOptions}; anything else is refused at start-up. */
-const EXPRESS_OPTION_KEYS = optionKeys<RestguardExpressOptions>({ connectionInfo: true });
-
 function write(res: Response, answer: HttpAnswer): void {
   res.statusCode = answer.status;
   for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
@@ -116,8 +110,12 @@ export function restguard(
   options: GuardOptions | Guard,
   adapterOptions: RestguardExpressOptions = {},
 ): RestguardHandler {
-  refuseUnknownOptions(adapterOptions, EXPRESS_OPTION_KEYS, 'restguard (Express options)');
-  const guard = resolveGuard(options);
+  const guard = adapterGuard(
+    options,
+    adapterOptions,
+    { connectionInfo: true },
+    'restguard (Express options)',
+  );
   const handler: RequestHandler = (req, res, next) => {
     const request = nodeAuthRequest(req, req.originalUrl, adapterOptions.connectionInfo);
     authenticate(guard, request).then((result) => admit(guard, result, req, res, next), next);
@@ -196,10 +194,10 @@ export function openApiDocument(
     const { route } = layer;
     if (!route || typeof route.path !== 'string') continue;
     const path = route.path;
-    const own = (route.stack ?? []).map((inner) => requirementOf(inner.handle)).find((found) => found);
+    const handlers = (route.stack ?? []).map((inner) => inner.handle);
     const covered = seen.some((candidate) => candidate.guard === guard && candidate.layer.match?.(path));
     for (const [method, enabled] of Object.entries(route.methods ?? {})) {
-      if (enabled && method !== '_all') routes.push({ method, path, own, covered });
+      if (enabled && method !== '_all') routes.push({ method, path, handlers, covered });
     }
   }
   return routesOpenApiDocument(guard, routes, options);

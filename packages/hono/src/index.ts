@@ -7,6 +7,7 @@
  */
 import {
   type AuthRequest,
+  adapterGuard,
   answerResponse,
   authenticate,
   ConfigInvalidError,
@@ -22,12 +23,8 @@ import {
   markRequirement,
   type OpenApiDocument,
   type OpenApiDocumentOptions,
-  optionKeys,
   type Principal,
   pathAndQuery,
-  refuseUnknownOptions,
-  requirementOf,
-  resolveGuard,
   routesOpenApiDocument,
   type ScopeRequirement,
   type ServerErrorOptions,
@@ -88,9 +85,6 @@ export interface RestguardHonoOptions {
   readonly connectionInfo?: (socket: never) => ConnectionInfo;
 }
 
-/** Every key of {@link RestguardHonoOptions}; anything else is refused at start-up. */
-const HONO_OPTION_KEYS = optionKeys<RestguardHonoOptions>({ connectionInfo: true });
-
 type NodeIncoming = IncomingLike<object> & { readonly url?: string };
 type ConnectionReader = ((socket: object) => ConnectionInfo) | undefined;
 
@@ -149,8 +143,7 @@ export function restguard(
   options: GuardOptions | Guard,
   adapterOptions: RestguardHonoOptions = {},
 ): RestguardMiddleware {
-  refuseUnknownOptions(adapterOptions, HONO_OPTION_KEYS, 'restguard (Hono options)');
-  const guard = resolveGuard(options);
+  const guard = adapterGuard(options, adapterOptions, { connectionInfo: true }, 'restguard (Hono options)');
   const middleware = createMiddleware<RestguardEnv>(async (context, next) => {
     const result = await authenticate(guard, toAuthRequest(context, adapterOptions.connectionInfo));
     if (!result.allow) {
@@ -229,20 +222,20 @@ export function openApiDocument(
 ): OpenApiDocument {
   const mounted = app.routes.filter((route) => isGuard((route.handler as { guard?: unknown }).guard));
   const guard = options.guard ?? (mounted[0]?.handler as { guard: Guard } | undefined)?.guard;
-  const operations = new Map<string, { -readonly [key in keyof DocumentedRoute]: DocumentedRoute[key] }>();
+  const operations = new Map<string, DocumentedRoute & { handlers: unknown[]; covered: boolean }>();
   app.routes.forEach((route, index) => {
     if (route.method === 'ALL' || mounted.includes(route)) return;
-    const key = `${route.method} ${route.path}`;
-    const operation = operations.get(key) ?? { method: route.method, path: route.path, covered: false };
-    operation.own ??= requirementOf(route.handler);
+    const { method, path } = route;
+    const operation = operations.get(`${method} ${path}`) ?? { method, path, handlers: [], covered: false };
+    operation.handlers.push(route.handler);
     operation.covered ||= mounted.some(
       (entry) =>
         (entry.handler as { guard: Guard }).guard === guard &&
         app.routes.indexOf(entry) < index &&
-        (entry.method === 'ALL' || entry.method === route.method) &&
-        covers(entry.path, route.path),
+        (entry.method === 'ALL' || entry.method === method) &&
+        covers(entry.path, path),
     );
-    operations.set(key, operation);
+    operations.set(`${method} ${path}`, operation);
   });
   return routesOpenApiDocument(guard, operations.values(), options);
 }
