@@ -1,5 +1,5 @@
 /** Mapping between `<schema>.api_keys` rows (as pg parses them) and core's {@link ApiKeyRecord}. */
-import type { ApiKeyRecord } from '@restguard/core';
+import { type ApiKeyRecord, apiKeyRecordFromColumns } from '@restguard/core';
 
 /** A row as pg returns it (timestamptz → Date, text[] → string[], jsonb → object). */
 export interface ApiKeyRow {
@@ -21,25 +21,9 @@ export interface ApiKeyRow {
   rate_limit: string | null;
 }
 
-/** Row → record. */
+/** Row → record (core's row mapping: pg has already decoded every column). */
 export function fromRow(row: ApiKeyRow): ApiKeyRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    prefix: row.prefix,
-    hash: row.hash,
-    hashScheme: row.hash_scheme,
-    permissions: [...row.permissions],
-    subject: row.subject,
-    metadata: row.metadata ?? {},
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    lastUsedAt: row.last_used_at,
-    rotatedFromId: row.rotated_from_id,
-    rotatedToId: row.rotated_to_id,
-    ...(row.rate_limit ? { rateLimit: row.rate_limit } : {}),
-  };
+  return apiKeyRecordFromColumns(row);
 }
 
 /** The insert statement for a quoted schema; parameters from {@link insertParams}. */
