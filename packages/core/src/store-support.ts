@@ -75,9 +75,7 @@ export function notifyApiKeyListeners(
  * @example
  * assertApiKeyRotatable(row && { revoked: row.revoked_at !== null, rotated: row.rotated_to_id !== null });
  */
-export function assertApiKeyRotatable(
-  old: { revoked: boolean; rotated: boolean } | null | undefined,
-): void {
+export function assertApiKeyRotatable(old: { revoked: boolean; rotated: boolean } | null | undefined): void {
   if (!old) throw new ApiKeyManagementError('not_found', 'No API key has this id.');
   if (old.revoked || old.rotated) {
     throw new ApiKeyManagementError('conflict', 'A revoked or already rotated key cannot be rotated.');

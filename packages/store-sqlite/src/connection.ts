@@ -91,7 +91,11 @@ export function migrateWithWal(context: SqliteStoreContext, db: Database.Databas
 }
 
 /** The prepared statement for `sql` on the open connection (prepared once). */
-export function statement(context: SqliteStoreContext, db: Database.Database, sql: string): Database.Statement {
+export function statement(
+  context: SqliteStoreContext,
+  db: Database.Database,
+  sql: string,
+): Database.Statement {
   let prepared = context.statements.get(sql);
   if (!prepared) {
     prepared = db.prepare(sql);

@@ -44,7 +44,11 @@ function revokeSession(
   }
 }
 
-function isSessionRevoked(context: SqliteStoreContext, db: Database.Database, session: RevocationSession): boolean {
+function isSessionRevoked(
+  context: SqliteStoreContext,
+  db: Database.Database,
+  session: RevocationSession,
+): boolean {
   return (
     statement(context, db, IS_REVOKED_SQL).get({
       now: nowSeconds(),

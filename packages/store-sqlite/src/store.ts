@@ -80,7 +80,11 @@ function insertKey(context: SqliteStoreContext, db: Database.Database, record: A
   notifyApiKeyListeners(context.listeners, { id: record.id, hash: record.hash });
 }
 
-function findKeyByHash(context: SqliteStoreContext, db: Database.Database, hash: string): ApiKeyRecord | null {
+function findKeyByHash(
+  context: SqliteStoreContext,
+  db: Database.Database,
+  hash: string,
+): ApiKeyRecord | null {
   startPolling(context);
   const row = statement(context, db, 'SELECT * FROM restguard_api_keys WHERE hash = ?').get(hash) as
     | ApiKeyRow
@@ -88,7 +92,11 @@ function findKeyByHash(context: SqliteStoreContext, db: Database.Database, hash:
   return row ? fromRow(row) : null;
 }
 
-function listKeys(context: SqliteStoreContext, db: Database.Database, includeRevoked?: boolean): ApiKeyRecord[] {
+function listKeys(
+  context: SqliteStoreContext,
+  db: Database.Database,
+  includeRevoked?: boolean,
+): ApiKeyRecord[] {
   const where = includeRevoked ? '' : 'WHERE revoked_at IS NULL';
   const rows = statement(
     context,
@@ -113,10 +121,11 @@ function changeKey(
 
 function revokeKey(context: SqliteStoreContext, db: Database.Database, id: string, at: Date): boolean {
   return changeKey(context, db, id, () => {
-    statement(context, db, 'UPDATE restguard_api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?').run(
-      at.getTime(),
-      id,
-    );
+    statement(
+      context,
+      db,
+      'UPDATE restguard_api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?',
+    ).run(at.getTime(), id);
     pruneChanges(context, db);
     return rowById(context, db, id);
   });
@@ -272,7 +281,8 @@ export function createSqliteApiKeyStore(options: SqliteApiKeyStoreOptions): Sqli
     list: (listOptions = {}) => run(context, (db) => listKeys(context, db, listOptions.includeRevoked)),
     revoke: (id, at) => manage(context, (db) => revokeKey(context, db, id, at)),
     setRateLimit: (id, rateLimit) => manage(context, (db) => setKeyRateLimit(context, db, id, rateLimit)),
-    rotate: (oldId, next, graceUntil) => manage(context, (db) => rotateKey(context, db, oldId, next, graceUntil)),
+    rotate: (oldId, next, graceUntil) =>
+      manage(context, (db) => rotateKey(context, db, oldId, next, graceUntil)),
     touch: (entries) => run(context, (db) => touchKeys(context, db, entries)),
     rehash: (id, hash, hashScheme) => run(context, (db) => rehashKey(context, db, id, hash, hashScheme)),
     subscribe: (listener) => subscribe(context, listener),
