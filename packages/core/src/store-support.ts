@@ -44,8 +44,8 @@ export function apiKeyStoreClosedError(): UnavailableError {
  */
 export function apiKeyStoreError(err: unknown, isDuplicate?: (code: string) => boolean): RestguardError {
   if (isRestguardError(err)) return err;
-  const code = (err as { code?: unknown })?.code;
-  if (isDuplicate && typeof code === 'string' && isDuplicate(code)) return duplicateApiKeyError(err);
+  const code = databaseErrorCode(err);
+  if (isDuplicate && code !== undefined && isDuplicate(code)) return duplicateApiKeyError(err);
   return new UnavailableError('The API-key store is unavailable.', { cause: err });
 }
 
@@ -170,4 +170,27 @@ export function clientCertificateRuleFromColumns(row: ClientCertificateColumns):
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
   };
+}
+
+/**
+ * What a failed client-certificate store call rejects with: a plain `Error` when the write broke the
+ * one-active-rule-per-certificate (or unique id) constraint, else `UnavailableError` (503).
+ * @example
+ * try { insert(rule) } catch (err) { throw clientCertificateStoreError(err, isUniqueViolation(err)) }
+ */
+export function clientCertificateStoreError(err: unknown, duplicate: boolean): Error {
+  if (duplicate) {
+    return new Error('An active rule already allows this certificate (or the id exists).', { cause: err });
+  }
+  return new UnavailableError('The client-certificate store is unavailable.', { cause: err });
+}
+
+/**
+ * The driver's error code of `err` (`SQLITE_CONSTRAINT_UNIQUE`, `23505`, …), if it has one.
+ * @example
+ * databaseErrorCode(err)?.startsWith('SQLITE_CONSTRAINT');
+ */
+export function databaseErrorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : undefined;
 }
