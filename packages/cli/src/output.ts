@@ -54,7 +54,7 @@ export function publicView(record: ApiKeySummary, now: Date): PublicKeyView {
     id,
     name,
     prefix,
-    permissions,
+    permissions: [...permissions],
     subject,
     metadata: { ...metadata },
     status: keyStatus(record, now),
