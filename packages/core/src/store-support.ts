@@ -10,7 +10,11 @@ import { ApiKeyManagementError } from './api-key/validate.js';
 import type { ClientCertificateMatch, ClientCertificateRule } from './client-certificate/store.js';
 import { isRestguardError, type RestguardError, UnavailableError } from './errors.js';
 
-/** A subscriber of an API-key store's change feed. */
+/**
+ * A subscriber of an API-key store's change feed.
+ * @example
+ * const listeners = new Set<ApiKeyStoreListener>();
+ */
 export type ApiKeyStoreListener = (change: ApiKeyStoreChange) => void;
 
 /**
@@ -70,7 +74,7 @@ export function notifyApiKeyListeners(
 }
 
 /**
- * The rotation rule of {@link ApiKeyStore.rotate}, checked inside the store's transaction: the old key
+ * The rotation rule of `ApiKeyStore.rotate`, checked inside the store's transaction: the old key
  * must exist (`not_found`) and be neither revoked nor already rotated (`conflict`).
  * @example
  * assertApiKeyRotatable(row && { revoked: row.revoked_at !== null, rotated: row.rotated_to_id !== null });
@@ -99,6 +103,8 @@ export function notifyApiKeyRotation(
 /**
  * The columns of an API-key row (the SQL stores' names), with dates, permissions and metadata
  * already decoded by the store's driver or the store.
+ * @example
+ * const { rows } = await pool.query<ApiKeyColumns>('SELECT * FROM restguard.api_keys WHERE id = $1', [id]);
  */
 export interface ApiKeyColumns {
   id: string;
@@ -144,7 +150,11 @@ export function apiKeyRecordFromColumns(row: ApiKeyColumns): ApiKeyRecord {
   };
 }
 
-/** The columns of a client-certificate rule row, decoded (see {@link clientCertificateRuleFromColumns}). */
+/**
+ * The columns of a client-certificate rule row, decoded (see {@link clientCertificateRuleFromColumns}).
+ * @example
+ * const { rows } = await pool.query<ClientCertificateColumns>('SELECT * FROM restguard.client_certificates');
+ */
 export interface ClientCertificateColumns {
   id: string;
   name: string;
