@@ -17,8 +17,13 @@ import { type AuthRequest, headersFromRaw, headersFromWeb } from './request.js';
  */
 export type ConnectionFacts = Pick<AuthRequest, 'tls' | 'remoteAddress' | 'clientCertificate'>;
 
-/** The socket fields read when no connection reader is given. */
-interface SocketLike {
+/**
+ * The socket fields {@link incomingAuthRequest} reads when no connection reader is given (a Node
+ * `net.Socket` has them).
+ * @example
+ * const socket: SocketLike = { encrypted: true, remoteAddress: '127.0.0.1' };
+ */
+export interface SocketLike {
   readonly encrypted?: boolean;
   readonly remoteAddress?: string;
 }
