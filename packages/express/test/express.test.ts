@@ -2,34 +2,21 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import {
-  type AuthEvent,
-  createApiKey,
-  createGuard,
-  createMemoryApiKeyStore,
-  type GuardOptions,
-  principalToJSON,
-} from '@restguard/core';
+import { createGuard, principalToJSON } from '@restguard/core';
+import { createAdapterFixture } from '@restguard/test-support';
 import { generateTestTls, sendRaw as send } from '@restguard/testing';
 import express5 from 'express';
 import express4 from 'express4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notFoundHandler, requireScopes, restguard, restguardErrorHandler } from '../src/index.js';
 
-const store = createMemoryApiKeyStore();
+const fixture = createAdapterFixture({ tls: false });
+const { store, events, options } = fixture;
 let readKey = '';
 let writeKey = '';
-const events: AuthEvent[] = [];
-const options = (extra: Partial<GuardOptions> = {}): GuardOptions => ({
-  apiKeys: { store },
-  tls: false,
-  onEvent: (event) => events.push(event),
-  ...extra,
-});
 
 beforeAll(async () => {
-  readKey = (await createApiKey(store, { name: 'reader', permissions: ['read'] })).key;
-  writeKey = (await createApiKey(store, { name: 'writer', permissions: ['read', 'write'] })).key;
+  ({ readKey, writeKey } = await fixture.createReaderAndWriter());
 });
 
 async function listen(server: Server): Promise<string> {

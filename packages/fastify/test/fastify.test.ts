@@ -1,31 +1,18 @@
-import {
-  type AuthEvent,
-  createApiKey,
-  createGuard,
-  createMemoryApiKeyStore,
-  type GuardOptions,
-  principalToJSON,
-} from '@restguard/core';
+import { createGuard, principalToJSON } from '@restguard/core';
+import { createAdapterFixture } from '@restguard/test-support';
 import { generateTestTls, sendRaw as send } from '@restguard/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restguard } from '../src/index.js';
 
-const store = createMemoryApiKeyStore();
+const fixture = createAdapterFixture({ tls: false });
+const { store, events, options } = fixture;
 let readKey = '';
 let writeKey = '';
-const events: AuthEvent[] = [];
-const options = (extra: Partial<GuardOptions> = {}): GuardOptions => ({
-  apiKeys: { store },
-  tls: false,
-  onEvent: (event) => events.push(event),
-  ...extra,
-});
 const json = { 'content-type': 'application/json' };
 
 beforeAll(async () => {
-  readKey = (await createApiKey(store, { name: 'reader', permissions: ['read'] })).key;
-  writeKey = (await createApiKey(store, { name: 'writer', permissions: ['read', 'write'] })).key;
+  ({ readKey, writeKey } = await fixture.createReaderAndWriter());
 });
 
 describe('the plugin', () => {

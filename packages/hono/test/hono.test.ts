@@ -2,14 +2,8 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import {
-  type AuthEvent,
-  createApiKey,
-  createGuard,
-  createMemoryApiKeyStore,
-  type GuardOptions,
-  principalToJSON,
-} from '@restguard/core';
+import { createGuard, type GuardOptions, principalToJSON } from '@restguard/core';
+import { createAdapterFixture } from '@restguard/test-support';
 import { sendRaw as send } from '@restguard/testing';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -17,19 +11,13 @@ import { validator } from 'hono/validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notFound, onError, type RestguardEnv, requireScopes, restguard } from '../src/index.js';
 
-const store = createMemoryApiKeyStore();
+const fixture = createAdapterFixture();
+const { store, events, options } = fixture;
 let readKey = '';
 let writeKey = '';
-const events: AuthEvent[] = [];
-const options = (extra: Partial<GuardOptions> = {}): GuardOptions => ({
-  apiKeys: { store },
-  onEvent: (event) => events.push(event),
-  ...extra,
-});
 
 beforeAll(async () => {
-  readKey = (await createApiKey(store, { name: 'reader', permissions: ['read'] })).key;
-  writeKey = (await createApiKey(store, { name: 'writer', permissions: ['read', 'write'] })).key;
+  ({ readKey, writeKey } = await fixture.createReaderAndWriter());
 });
 
 /** One app, served two ways: `app.request()` (Web-standard, no Node socket) and @hono/node-server. */

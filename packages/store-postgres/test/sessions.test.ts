@@ -1,8 +1,7 @@
 import { isRestguardError, type RevocableSession } from '@restguard/core';
+import { refreshOnTwoInstancesAtOnce, startTestProvider } from '@restguard/test-support/sessions';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { refreshOnTwoInstancesAtOnce } from '../../core/src/session/__fixtures__/harness.js';
-import { startTestProvider } from '../../core/src/session/__fixtures__/provider.js';
 import { createPostgresApiKeyStore, type PostgresApiKeyStore } from '../src/index.js';
 import { dropSchema, freshSchema, testDatabaseUrl } from './database.js';
 

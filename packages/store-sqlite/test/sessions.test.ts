@@ -2,10 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRestguardError, type RevocableSession } from '@restguard/core';
+import { refreshOnTwoInstancesAtOnce, startTestProvider } from '@restguard/test-support/sessions';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { refreshOnTwoInstancesAtOnce } from '../../core/src/session/__fixtures__/harness.js';
-import { startTestProvider } from '../../core/src/session/__fixtures__/provider.js';
 import { createSqliteApiKeyStore } from '../src/index.js';
 
 let dir: string;

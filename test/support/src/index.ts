@@ -1,0 +1,11 @@
+// Repo-only test fixtures (private package). This file only re-exports.
+export { type AdapterFixture, type ApiKeySpec, createAdapterFixture, createApiKeys } from './api-keys.js';
+export {
+  apiKeyScopes,
+  askEveryOperation,
+  createPermissionKeys,
+  type OpenApiDocument,
+  type OpenApiOperation,
+  type OperationCheck,
+  type PermissionKey,
+} from './openapi.js';

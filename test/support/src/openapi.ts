@@ -1,0 +1,90 @@
+/**
+ * The adapters' OpenAPI tests: a key per permission set, and every operation of a document asked
+ * with no key and with each key, beside what the document says about that key.
+ */
+import type { ApiKeyStore } from '@restguard/core';
+import { createApiKeys } from './api-keys.js';
+
+/** An operation of the generated document, as far as the tests read it. */
+export type OpenApiOperation = { security?: Record<string, string[]>[]; summary?: string };
+/** The generated document, as far as the tests read it. */
+export type OpenApiDocument = {
+  paths: Record<string, Record<string, OpenApiOperation>>;
+  components: { securitySchemes: object };
+};
+
+/** A key and the permissions it was created with. */
+export interface PermissionKey {
+  permissions: string[];
+  key: string;
+}
+
+/** The permission sets the OpenAPI tests hold keys for. */
+const PERMISSION_SETS = [['other'], ['read'], ['read', 'write'], ['admin'], ['read', 'admin']];
+
+/**
+ * One key (named `k`) per permission set: `other`, `read`, `read+write`, `admin`, `read+admin`.
+ * @example
+ * const keys = await createPermissionKeys(store);
+ */
+export async function createPermissionKeys(store: ApiKeyStore): Promise<PermissionKey[]> {
+  const issued = await createApiKeys(
+    store,
+    PERMISSION_SETS.map((permissions) => ({ name: 'k', permissions })),
+  );
+  return issued.map((created, index) => ({ permissions: PERMISSION_SETS[index]!, key: created.key }));
+}
+
+/**
+ * The API-key scopes of each security alternative of an operation.
+ * @example
+ * expect(apiKeyScopes(doc.paths['/api/notes']?.get)).toEqual([['read']]);
+ */
+export function apiKeyScopes(op: OpenApiOperation | undefined): string[][] | undefined {
+  return op?.security?.filter((item) => 'apiKey' in item).map((item) => item.apiKey!);
+}
+
+/** One request of {@link askEveryOperation}: what the document allows and whether the app allowed it. */
+export interface OperationCheck {
+  /** `method path permissions` (`none` without a key). */
+  label: string;
+  allowedByDoc: boolean;
+  /** The answer was neither 401 nor 403. */
+  allowed: boolean;
+}
+
+/**
+ * Asks every operation of the document with no key and with each key (`send` answers the status),
+ * in document order, and returns each answer beside what the document says.
+ * @example
+ * for (const check of await askEveryOperation(doc, keys, send)) expect(check.allowed, check.label).toBe(check.allowedByDoc);
+ */
+export async function askEveryOperation(
+  doc: OpenApiDocument,
+  keys: readonly PermissionKey[],
+  send: (method: string, path: string, headers: Record<string, string>) => Promise<number>,
+): Promise<OperationCheck[]> {
+  const checks: OperationCheck[] = [];
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      for (const credential of [undefined, ...keys]) {
+        const allowedByDoc =
+          op.security === undefined ||
+          (credential !== undefined &&
+            op.security.some(
+              (alternative) =>
+                alternative.apiKey?.every((scope) => credential.permissions.includes(scope)) === true,
+            ));
+        const status = await send(
+          method.toUpperCase(),
+          path.replace('{id}', '1'),
+          credential ? { 'x-api-key': credential.key } : {},
+        );
+        const allowed = status !== 401 && status !== 403;
+        const label = `${method} ${path} ${credential?.permissions.join('+') ?? 'none'}`;
+        checks.push({ label, allowedByDoc, allowed });
+      }
+    }
+  }
+  return checks;
+}
