@@ -9,3 +9,4 @@ export {
   type OperationCheck,
   type PermissionKey,
 } from './openapi.js';
+export { dpopRequest, type SharedReplayGuards, startGuardsSharingReplayStore } from './replay.js';
