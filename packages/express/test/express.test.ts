@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createGuard, principalToJSON } from '@restguard/core';
-import { createAdapterFixture } from '@restguard/test-support';
+import { createAdapterFixture, postJsonWithKey, sendTwoBearers, sendWithKey } from '@restguard/test-support';
 import { generateTestTls, sendRaw as send } from '@restguard/testing';
 import express5 from 'express';
 import express4 from 'express4';
@@ -57,7 +57,7 @@ describe.each([
   afterAll(() => server.close());
 
   it('sets req.auth from an API key and lets the route answer', async () => {
-    const res = await send(`${base}/api/me`, { headers: [['x-api-key', readKey]] });
+    const res = await sendWithKey(`${base}/api/me`, readKey);
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ kind: 'apiKey', scopes: ['read'] });
   });
@@ -71,41 +71,22 @@ describe.each([
   });
 
   it('enforces all-of scopes with 403 insufficient_scope naming the scope', async () => {
-    const res = await send(`${base}/api/notes`, {
-      method: 'POST',
-      headers: [
-        ['x-api-key', readKey],
-        ['content-type', 'application/json'],
-      ],
-      body: '{"text":"x"}',
-    });
+    const res = await postJsonWithKey(`${base}/api/notes`, readKey, '{"text":"x"}');
     expect(res.status).toBe(403);
     expect(res.headers['www-authenticate']).toContain('error="insufficient_scope"');
     expect(res.headers['www-authenticate']).toContain('scope="write"');
-    const ok = await send(`${base}/api/notes`, {
-      method: 'POST',
-      headers: [
-        ['x-api-key', writeKey],
-        ['content-type', 'application/json'],
-      ],
-      body: '{"text":"x"}',
-    });
+    const ok = await postJsonWithKey(`${base}/api/notes`, writeKey, '{"text":"x"}');
     expect(ok.status).toBe(201);
     expect(JSON.parse(ok.body)).toEqual({ text: 'x' });
   });
 
   it('enforces any-of scopes', async () => {
-    expect((await send(`${base}/api/any`, { headers: [['x-api-key', readKey]] })).status).toBe(403);
-    expect((await send(`${base}/api/any`, { headers: [['x-api-key', writeKey]] })).status).toBe(200);
+    expect((await sendWithKey(`${base}/api/any`, readKey)).status).toBe(403);
+    expect((await sendWithKey(`${base}/api/any`, writeKey)).status).toBe(200);
   });
 
   it('keeps repeated credential headers apart (400 invalid_request)', async () => {
-    const res = await send(`${base}/api/me`, {
-      headers: [
-        ['authorization', `Bearer ${readKey}`],
-        ['authorization', `Bearer ${writeKey}`],
-      ],
-    });
+    const res = await sendTwoBearers(`${base}/api/me`, readKey, writeKey);
     expect(res.status).toBe(400);
     expect(res.headers['www-authenticate']).toContain('error="invalid_request"');
   });
@@ -116,32 +97,25 @@ describe.each([
     expect(JSON.parse(anonymous.body)).toEqual({ subject: null });
     // Change the last character (never to itself): the checksum no longer matches.
     const typo = `${readKey.slice(0, -1)}${readKey.endsWith('x') ? 'y' : 'x'}`;
-    const bad = await send(`${base}/opt/whoami`, { headers: [['x-api-key', typo]] });
+    const bad = await sendWithKey(`${base}/opt/whoami`, typo);
     expect(bad.status).toBe(401);
   });
 
   it('renders the framework’s own errors as problem+json without the parser’s message', async () => {
-    const res = await send(`${base}/api/notes`, {
-      method: 'POST',
-      headers: [
-        ['x-api-key', writeKey],
-        ['content-type', 'application/json'],
-      ],
-      body: '{"text": SECRET',
-    });
+    const res = await postJsonWithKey(`${base}/api/notes`, writeKey, '{"text": SECRET');
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toBe('application/problem+json');
     expect(res.body).toBe('{"type":"about:blank","title":"Bad Request","status":400}');
   });
 
   it('answers 404 as problem+json', async () => {
-    const res = await send(`${base}/api/nope`, { headers: [['x-api-key', readKey]] });
+    const res = await sendWithKey(`${base}/api/nope`, readKey);
     expect(res.status).toBe(404);
     expect(res.body).toBe('{"type":"about:blank","title":"Not Found","status":404}');
   });
 
   it('answers an application error as a bare 500 and reports it to onServerError', async () => {
-    const res = await send(`${base}/api/boom`, { headers: [['x-api-key', readKey]] });
+    const res = await sendWithKey(`${base}/api/boom`, readKey);
     expect(res.status).toBe(500);
     expect(res.body).not.toContain('secret');
     expect(res.body).not.toContain(' at ');
@@ -149,7 +123,7 @@ describe.each([
   });
 
   it('refuses (500, never a pass) a requireScopes() that runs without restguard()', async () => {
-    const res = await send(`${base}/unguarded`, { headers: [['x-api-key', writeKey]] });
+    const res = await sendWithKey(`${base}/unguarded`, writeKey);
     expect(res.status).toBe(500);
   });
 });
@@ -180,7 +154,7 @@ describe('restguard() and requireScopes() options', () => {
     const server = createServer(app);
     const base = `http://${await listen(server)}`;
     try {
-      const res = await send(`${base}/x`, { headers: [['x-api-key', readKey]] });
+      const res = await sendWithKey(`${base}/x`, readKey);
       expect(res.status).toBe(200);
       expect(sockets).toEqual([true]);
     } finally {

@@ -1,5 +1,5 @@
 import { createGuard, principalToJSON } from '@restguard/core';
-import { createAdapterFixture } from '@restguard/test-support';
+import { createAdapterFixture, postJsonWithKey, sendTwoBearers, sendWithKey } from '@restguard/test-support';
 import { generateTestTls, sendRaw as send } from '@restguard/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,7 +50,7 @@ describe('the plugin', () => {
   afterAll(() => app.close());
 
   it('sets request.auth from an API key', async () => {
-    const res = await send(`${base}/api/me`, { headers: [['x-api-key', readKey]] });
+    const res = await sendWithKey(`${base}/api/me`, readKey);
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ kind: 'apiKey', scopes: ['read'] });
   });
@@ -63,40 +63,21 @@ describe('the plugin', () => {
   });
 
   it('enforces a route config requirement and a require() hook (all-of)', async () => {
-    expect((await send(`${base}/api/notes`, { headers: [['x-api-key', readKey]] })).status).toBe(200);
-    const refused = await send(`${base}/api/notes`, {
-      method: 'POST',
-      headers: [
-        ['x-api-key', readKey],
-        ['content-type', 'application/json'],
-      ],
-      body: '{"text":"x"}',
-    });
+    expect((await sendWithKey(`${base}/api/notes`, readKey)).status).toBe(200);
+    const refused = await postJsonWithKey(`${base}/api/notes`, readKey, '{"text":"x"}');
     expect(refused.status).toBe(403);
     expect(refused.headers['www-authenticate']).toContain('scope="write"');
-    const ok = await send(`${base}/api/notes`, {
-      method: 'POST',
-      headers: [
-        ['x-api-key', writeKey],
-        ['content-type', 'application/json'],
-      ],
-      body: '{"text":"x"}',
-    });
+    const ok = await postJsonWithKey(`${base}/api/notes`, writeKey, '{"text":"x"}');
     expect(ok.status).toBe(201);
   });
 
   it('enforces any-of scopes', async () => {
-    expect((await send(`${base}/api/any`, { headers: [['x-api-key', readKey]] })).status).toBe(403);
-    expect((await send(`${base}/api/any`, { headers: [['x-api-key', writeKey]] })).status).toBe(200);
+    expect((await sendWithKey(`${base}/api/any`, readKey)).status).toBe(403);
+    expect((await sendWithKey(`${base}/api/any`, writeKey)).status).toBe(200);
   });
 
   it('keeps repeated credential headers apart (400 invalid_request)', async () => {
-    const res = await send(`${base}/api/me`, {
-      headers: [
-        ['authorization', `Bearer ${readKey}`],
-        ['authorization', `Bearer ${writeKey}`],
-      ],
-    });
+    const res = await sendTwoBearers(`${base}/api/me`, readKey, writeKey);
     expect(res.status).toBe(400);
     expect(res.headers['www-authenticate']).toContain('error="invalid_request"');
   });
@@ -116,14 +97,7 @@ describe('the plugin', () => {
   });
 
   it("renders Fastify's own 400, 415 and 404 as problem+json without their messages", async () => {
-    const bad = await send(`${base}/api/notes`, {
-      method: 'POST',
-      headers: [
-        ['x-api-key', writeKey],
-        ['content-type', 'application/json'],
-      ],
-      body: '{"text": SECRET',
-    });
+    const bad = await postJsonWithKey(`${base}/api/notes`, writeKey, '{"text": SECRET');
     expect(bad.status).toBe(400);
     expect(bad.headers['content-type']).toBe('application/problem+json');
     expect(bad.body).toBe('{"type":"about:blank","title":"Bad Request","status":400}');
@@ -137,13 +111,13 @@ describe('the plugin', () => {
     });
     expect(media.status).toBe(415);
     expect(media.body).toBe('{"type":"about:blank","title":"Unsupported Media Type","status":415}');
-    const missing = await send(`${base}/api/nope`, { headers: [['x-api-key', readKey]] });
+    const missing = await sendWithKey(`${base}/api/nope`, readKey);
     expect(missing.status).toBe(404);
     expect(missing.body).toBe('{"type":"about:blank","title":"Not Found","status":404}');
   });
 
   it('answers an application error as a bare 500', async () => {
-    const res = await send(`${base}/api/boom`, { headers: [['x-api-key', readKey]] });
+    const res = await sendWithKey(`${base}/api/boom`, readKey);
     expect(res.status).toBe(500);
     expect(res.body).toBe('{"type":"about:blank","title":"Internal server error","status":500}');
   });

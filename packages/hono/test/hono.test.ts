@@ -3,8 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { createGuard, type GuardOptions, principalToJSON } from '@restguard/core';
-import { createAdapterFixture } from '@restguard/test-support';
-import { sendRaw as send } from '@restguard/testing';
+import { createAdapterFixture, sendTwoBearers, sendWithKey } from '@restguard/test-support';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { validator } from 'hono/validator';
@@ -140,18 +139,13 @@ describe('on @hono/node-server (TLS and raw headers from the Node socket)', () =
   afterAll(() => server.close());
 
   it('sets c.get("auth") from an API key', async () => {
-    const res = await send(`${base}/api/me`, { headers: [['x-api-key', readKey]] });
+    const res = await sendWithKey(`${base}/api/me`, readKey);
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ kind: 'apiKey' });
   });
 
   it('keeps repeated credential headers apart (400 invalid_request)', async () => {
-    const res = await send(`${base}/api/me`, {
-      headers: [
-        ['authorization', `Bearer ${readKey}`],
-        ['authorization', `Bearer ${writeKey}`],
-      ],
-    });
+    const res = await sendTwoBearers(`${base}/api/me`, readKey, writeKey);
     expect(res.status).toBe(400);
     expect(res.headers['www-authenticate']).toContain('error="invalid_request"');
   });
@@ -162,7 +156,7 @@ describe('on @hono/node-server (TLS and raw headers from the Node socket)', () =
     await once(strict, 'listening');
     try {
       const port = (strict.address() as AddressInfo).port;
-      const res = await send(`http://127.0.0.1:${port}/api/me`, { headers: [['x-api-key', readKey]] });
+      const res = await sendWithKey(`http://127.0.0.1:${port}/api/me`, readKey);
       expect(res.status).toBe(403);
       expect(JSON.parse(res.body)).toMatchObject({ error: 'https_required' });
     } finally {

@@ -1,5 +1,6 @@
 // Repo-only test fixtures (private package). This file only re-exports.
 export { type AdapterFixture, type ApiKeySpec, createAdapterFixture, createApiKeys } from './api-keys.js';
+export { postJsonWithKey, sendTwoBearers, sendWithKey } from './http.js';
 export {
   apiKeyScopes,
   askEveryOperation,
