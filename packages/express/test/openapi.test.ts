@@ -4,10 +4,8 @@ import type { AddressInfo } from 'node:net';
 import {
   apiKeyScopes,
   askEveryOperation,
-  createAdapterFixture,
-  createPermissionKeys,
+  createOpenApiKeys,
   type OpenApiDocument,
-  type PermissionKey,
 } from '@restguard/test-support';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import express5 from 'express';
@@ -15,13 +13,10 @@ import express4 from 'express4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiDocument, requireScopes, restguard, restguardErrorHandler } from '../src/index.js';
 
-type Doc = OpenApiDocument;
-
-const { store } = createAdapterFixture();
-let keys: PermissionKey[] = [];
+const { store, keys, create: createKeys } = createOpenApiKeys();
 
 beforeAll(async () => {
-  keys = await createPermissionKeys(store);
+  await createKeys();
 });
 
 describe.each([
@@ -30,7 +25,7 @@ describe.each([
 ])('%s: the OpenAPI document', (_name, express) => {
   let server: Server;
   let base = '';
-  let doc: Doc;
+  let doc: OpenApiDocument;
 
   beforeAll(async () => {
     const app = express();
@@ -46,7 +41,7 @@ describe.each([
       base: { openapi: '3.1.0', info: { title: 'notes', version: '1.0.0' } },
       authorizationServer: { token_endpoint: 'https://idp.example/token' },
       tokens: true,
-    }) as unknown as Doc;
+    }) as unknown as OpenApiDocument;
     server = createServer(app);
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');

@@ -3,25 +3,20 @@ import { createGuard } from '@restguard/core';
 import {
   apiKeyScopes,
   askEveryOperation,
-  createAdapterFixture,
-  createPermissionKeys,
+  createOpenApiKeys,
   type OpenApiDocument,
-  type PermissionKey,
 } from '@restguard/test-support';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restguard, restguardSwagger } from '../src/index.js';
 
-type Doc = OpenApiDocument;
-
-const { store } = createAdapterFixture();
-let keys: PermissionKey[] = [];
+const { store, keys, create: createKeys } = createOpenApiKeys();
 let app: FastifyInstance;
-let doc: Doc;
+let doc: OpenApiDocument;
 
 beforeAll(async () => {
-  keys = await createPermissionKeys(store);
+  await createKeys();
   app = Fastify();
   // restguard in an encapsulated child scope: the guard is shared with the swagger transform.
   const guard = createGuard({ apiKeys: { store }, tls: false });
@@ -47,7 +42,7 @@ beforeAll(async () => {
     { prefix: '/api' },
   );
   await app.ready();
-  doc = app.swagger() as unknown as Doc;
+  doc = app.swagger() as unknown as OpenApiDocument;
 });
 afterAll(() => app.close());
 
@@ -93,7 +88,7 @@ describe('Fastify: restguard registered at the root, restguardSwagger(app)', () 
     root.get('/public', async () => ({ ok: true }));
     root.get('/notes', { config: { restguard: { scopes: ['read'] } } }, async () => ({ ok: true }));
     await root.ready();
-    const rootDoc = root.swagger() as unknown as Doc;
+    const rootDoc = root.swagger() as unknown as OpenApiDocument;
     await root.close();
     const result = await new Validator().validate(rootDoc as never);
     expect(result.valid).toBe(true);

@@ -2,25 +2,20 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import {
   apiKeyScopes,
   askEveryOperation,
-  createAdapterFixture,
-  createPermissionKeys,
+  createOpenApiKeys,
   type OpenApiDocument,
-  type PermissionKey,
 } from '@restguard/test-support';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Hono } from 'hono';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { onError, openApiDocument, type RestguardEnv, requireScopes, restguard } from '../src/index.js';
 
-type Doc = OpenApiDocument;
-
-const { store } = createAdapterFixture();
-let keys: PermissionKey[] = [];
+const { store, keys, create: createKeys } = createOpenApiKeys();
 const app = new OpenAPIHono<RestguardEnv>();
-let doc: Doc;
+let doc: OpenApiDocument;
 
 beforeAll(async () => {
-  keys = await createPermissionKeys(store);
+  await createKeys();
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.use('/api/*', restguard({ apiKeys: { store }, tls: false }));
   app.get('/api/me', (c) => c.json({ ok: true }));
@@ -52,7 +47,7 @@ beforeAll(async () => {
     },
     tokens: true,
     dpop: true,
-  }) as unknown as Doc;
+  }) as unknown as OpenApiDocument;
 });
 
 describe('Hono: the OpenAPI document', () => {

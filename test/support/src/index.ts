@@ -4,8 +4,9 @@ export { postJsonWithKey, sendTwoBearers, sendWithKey } from './http.js';
 export {
   apiKeyScopes,
   askEveryOperation,
-  createPermissionKeys,
+  createOpenApiKeys,
   type OpenApiDocument,
+  type OpenApiKeys,
   type OpenApiOperation,
   type OperationCheck,
   type PermissionKey,

@@ -2,7 +2,7 @@
  * The adapters' OpenAPI tests: a key per permission set, and every operation of a document asked
  * with no key and with each key, beside what the document says about that key.
  */
-import type { ApiKeyStore } from '@restguard/core';
+import { type ApiKeyStore, createMemoryApiKeyStore } from '@restguard/core';
 import { createApiKeys } from './api-keys.js';
 
 /** An operation of the generated document, as far as the tests read it. */
@@ -22,17 +22,37 @@ export interface PermissionKey {
 /** The permission sets the OpenAPI tests hold keys for. */
 const PERMISSION_SETS = [['other'], ['read'], ['read', 'write'], ['admin'], ['read', 'admin']];
 
+/** The store of the OpenAPI tests and its keys; see {@link createOpenApiKeys}. */
+export interface OpenApiKeys {
+  readonly store: ApiKeyStore;
+  /** Filled by `create()`, in the order of the permission sets. */
+  readonly keys: PermissionKey[];
+  /** Creates one key (named `k`) per permission set: `other`, `read`, `read+write`, `admin`, `read+admin`. */
+  create(): Promise<void>;
+}
+
 /**
- * One key (named `k`) per permission set: `other`, `read`, `read+write`, `admin`, `read+admin`.
+ * Core's memory store, and one key per permission set once `create()` has run.
  * @example
- * const keys = await createPermissionKeys(store);
+ * const { store, keys, create } = createOpenApiKeys();
+ * beforeAll(create);
  */
-export async function createPermissionKeys(store: ApiKeyStore): Promise<PermissionKey[]> {
-  const issued = await createApiKeys(
+export function createOpenApiKeys(): OpenApiKeys {
+  const store = createMemoryApiKeyStore();
+  const keys: PermissionKey[] = [];
+  return {
     store,
-    PERMISSION_SETS.map((permissions) => ({ name: 'k', permissions })),
-  );
-  return issued.map((created, index) => ({ permissions: PERMISSION_SETS[index]!, key: created.key }));
+    keys,
+    async create() {
+      const issued = await createApiKeys(
+        store,
+        PERMISSION_SETS.map((permissions) => ({ name: 'k', permissions })),
+      );
+      keys.push(
+        ...issued.map((created, index) => ({ permissions: PERMISSION_SETS[index]!, key: created.key })),
+      );
+    },
+  };
 }
 
 /**
