@@ -1,19 +1,14 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  apiKeyScopes,
-  askEveryOperation,
-  createOpenApiKeys,
-  type OpenApiDocument,
-} from '@restguard/test-support';
+import { openapi } from '@restguard/test-support';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import express5 from 'express';
 import express4 from 'express4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiDocument, requireScopes, restguard, restguardErrorHandler } from '../src/index.js';
 
-const { store, keys, create: createKeys } = createOpenApiKeys();
+const { store, keys, create: createKeys } = openapi.createOpenApiKeys();
 
 beforeAll(async () => {
   await createKeys();
@@ -25,7 +20,7 @@ describe.each([
 ])('%s: the OpenAPI document', (_name, express) => {
   let server: Server;
   let base = '';
-  let doc: OpenApiDocument;
+  let doc: openapi.OpenApiDocument;
 
   beforeAll(async () => {
     const app = express();
@@ -41,7 +36,7 @@ describe.each([
       base: { openapi: '3.1.0', info: { title: 'notes', version: '1.0.0' } },
       authorizationServer: { token_endpoint: 'https://idp.example/token' },
       tokens: true,
-    }) as unknown as OpenApiDocument;
+    }) as unknown as openapi.OpenApiDocument;
     server = createServer(app);
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -58,10 +53,10 @@ describe.each([
 
   it('lists exactly the scopes each route enforces, and none on an unguarded route', () => {
     expect(doc.paths['/healthz']?.get?.security).toBeUndefined();
-    expect(apiKeyScopes(doc.paths['/api/me']?.get)).toEqual([[]]);
-    expect(apiKeyScopes(doc.paths['/api/notes']?.get)).toEqual([['read']]);
-    expect(apiKeyScopes(doc.paths['/api/notes']?.post)).toEqual([['write']]);
-    expect(apiKeyScopes(doc.paths['/api/notes/{id}']?.delete)).toEqual([
+    expect(openapi.apiKeyScopes(doc.paths['/api/me']?.get)).toEqual([[]]);
+    expect(openapi.apiKeyScopes(doc.paths['/api/notes']?.get)).toEqual([['read']]);
+    expect(openapi.apiKeyScopes(doc.paths['/api/notes']?.post)).toEqual([['write']]);
+    expect(openapi.apiKeyScopes(doc.paths['/api/notes/{id}']?.delete)).toEqual([
       ['read', 'write'],
       ['read', 'admin'],
     ]);
@@ -69,7 +64,7 @@ describe.each([
   });
 
   it('answers every key the way its document says', async () => {
-    const checks = await askEveryOperation(doc, keys, async (method, path, headers) => {
+    const checks = await openapi.askEveryOperation(doc, keys, async (method, path, headers) => {
       const res = await fetch(base + path, { method, headers });
       return res.status;
     });

@@ -1,19 +1,14 @@
 import swagger from '@fastify/swagger';
 import { createGuard } from '@restguard/core';
-import {
-  apiKeyScopes,
-  askEveryOperation,
-  createOpenApiKeys,
-  type OpenApiDocument,
-} from '@restguard/test-support';
+import { openapi } from '@restguard/test-support';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restguard, restguardSwagger } from '../src/index.js';
 
-const { store, keys, create: createKeys } = createOpenApiKeys();
+const { store, keys, create: createKeys } = openapi.createOpenApiKeys();
 let app: FastifyInstance;
-let doc: OpenApiDocument;
+let doc: openapi.OpenApiDocument;
 
 beforeAll(async () => {
   await createKeys();
@@ -42,7 +37,7 @@ beforeAll(async () => {
     { prefix: '/api' },
   );
   await app.ready();
-  doc = app.swagger() as unknown as OpenApiDocument;
+  doc = app.swagger() as unknown as openapi.OpenApiDocument;
 });
 afterAll(() => app.close());
 
@@ -57,10 +52,10 @@ describe('Fastify: the OpenAPI document from @fastify/swagger', () => {
   it('lists exactly the scopes each route enforces, and none on an unguarded route', () => {
     expect(doc.paths['/healthz']?.get).toBeDefined();
     expect(doc.paths['/healthz']?.get?.security).toBeUndefined();
-    expect(apiKeyScopes(doc.paths['/api/me']?.get)).toEqual([[]]);
-    expect(apiKeyScopes(doc.paths['/api/notes']?.get)).toEqual([['read']]);
-    expect(apiKeyScopes(doc.paths['/api/notes']?.post)).toEqual([['write']]);
-    expect(apiKeyScopes(doc.paths['/api/notes/{id}']?.delete)).toEqual([
+    expect(openapi.apiKeyScopes(doc.paths['/api/me']?.get)).toEqual([[]]);
+    expect(openapi.apiKeyScopes(doc.paths['/api/notes']?.get)).toEqual([['read']]);
+    expect(openapi.apiKeyScopes(doc.paths['/api/notes']?.post)).toEqual([['write']]);
+    expect(openapi.apiKeyScopes(doc.paths['/api/notes/{id}']?.delete)).toEqual([
       ['read', 'write'],
       ['read', 'admin'],
     ]);
@@ -68,7 +63,7 @@ describe('Fastify: the OpenAPI document from @fastify/swagger', () => {
   });
 
   it('answers every key the way its document says', async () => {
-    const checks = await askEveryOperation(doc, keys, async (method, path, headers) => {
+    const checks = await openapi.askEveryOperation(doc, keys, async (method, path, headers) => {
       const res = await app.inject({ method: method as 'GET', url: path, headers });
       return res.statusCode;
     });
@@ -88,7 +83,7 @@ describe('Fastify: restguard registered at the root, restguardSwagger(app)', () 
     root.get('/public', async () => ({ ok: true }));
     root.get('/notes', { config: { restguard: { scopes: ['read'] } } }, async () => ({ ok: true }));
     await root.ready();
-    const rootDoc = root.swagger() as unknown as OpenApiDocument;
+    const rootDoc = root.swagger() as unknown as openapi.OpenApiDocument;
     await root.close();
     const result = await new Validator().validate(rootDoc as never);
     expect(result.valid).toBe(true);

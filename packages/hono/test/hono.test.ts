@@ -194,20 +194,26 @@ describe('restguard() options', () => {
   });
 });
 
+/** An app whose only guard is browser sessions, so its /auth/* routes read request bodies. */
+function sessionsApp(): Hono<RestguardEnv> {
+  const app = new Hono<RestguardEnv>();
+  app.use(
+    restguard({
+      sessions: {
+        issuer: 'https://idp.test',
+        clientId: 'web',
+        clientSecret: 'web-secret',
+        baseUrl: 'https://api.test',
+        secrets: ['web-session-secret-0123456789abcdef'],
+      },
+    }),
+  );
+  return app;
+}
+
 describe('every body read is bounded on the Web-standard path (c.req.raw.body)', () => {
   it('a 64 MiB streamed back-channel logout body: 413, read no further than the cap, stream cancelled', async () => {
-    const app = new Hono<RestguardEnv>();
-    app.use(
-      restguard({
-        sessions: {
-          issuer: 'https://idp.test',
-          clientId: 'web',
-          clientSecret: 'web-secret',
-          baseUrl: 'https://api.test',
-          secrets: ['web-session-secret-0123456789abcdef'],
-        },
-      }),
-    );
+    const app = sessionsApp();
     let pulled = 0;
     let cancelled = false;
     const chunk = new Uint8Array(16 * 1024).fill(97);
@@ -236,18 +242,7 @@ describe('every body read is bounded on the Web-standard path (c.req.raw.body)',
   });
 
   it('a Content-Length over the cap is refused before a byte is read', async () => {
-    const app = new Hono<RestguardEnv>();
-    app.use(
-      restguard({
-        sessions: {
-          issuer: 'https://idp.test',
-          clientId: 'web',
-          clientSecret: 'web-secret',
-          baseUrl: 'https://api.test',
-          secrets: ['web-session-secret-0123456789abcdef'],
-        },
-      }),
-    );
+    const app = sessionsApp();
     const res = await app.request('https://api.test/auth/backchannel-logout', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

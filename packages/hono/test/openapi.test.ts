@@ -1,18 +1,13 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import {
-  apiKeyScopes,
-  askEveryOperation,
-  createOpenApiKeys,
-  type OpenApiDocument,
-} from '@restguard/test-support';
+import { openapi } from '@restguard/test-support';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Hono } from 'hono';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { onError, openApiDocument, type RestguardEnv, requireScopes, restguard } from '../src/index.js';
 
-const { store, keys, create: createKeys } = createOpenApiKeys();
+const { store, keys, create: createKeys } = openapi.createOpenApiKeys();
 const app = new OpenAPIHono<RestguardEnv>();
-let doc: OpenApiDocument;
+let doc: openapi.OpenApiDocument;
 
 beforeAll(async () => {
   await createKeys();
@@ -47,7 +42,7 @@ beforeAll(async () => {
     },
     tokens: true,
     dpop: true,
-  }) as unknown as OpenApiDocument;
+  }) as unknown as openapi.OpenApiDocument;
 });
 
 describe('Hono: the OpenAPI document', () => {
@@ -66,19 +61,19 @@ describe('Hono: the OpenAPI document', () => {
   it('lists exactly the scopes each route enforces, and none on an unguarded route', () => {
     expect(doc.paths['/healthz']?.get).toBeDefined();
     expect(doc.paths['/healthz']?.get?.security).toBeUndefined();
-    expect(apiKeyScopes(doc.paths['/api/me']?.get)).toEqual([[]]);
-    expect(apiKeyScopes(doc.paths['/api/notes']?.get)).toEqual([['read']]);
+    expect(openapi.apiKeyScopes(doc.paths['/api/me']?.get)).toEqual([[]]);
+    expect(openapi.apiKeyScopes(doc.paths['/api/notes']?.get)).toEqual([['read']]);
     expect(doc.paths['/api/notes']?.get?.summary).toBe('List notes');
     expect(doc.paths['/api/notes']?.get?.security).toContainEqual({ dpop: ['read'] });
-    expect(apiKeyScopes(doc.paths['/api/notes']?.post)).toEqual([['write']]);
-    expect(apiKeyScopes(doc.paths['/api/notes/{id}']?.delete)).toEqual([
+    expect(openapi.apiKeyScopes(doc.paths['/api/notes']?.post)).toEqual([['write']]);
+    expect(openapi.apiKeyScopes(doc.paths['/api/notes/{id}']?.delete)).toEqual([
       ['read', 'write'],
       ['read', 'admin'],
     ]);
   });
 
   it('answers every key the way its document says', async () => {
-    const checks = await askEveryOperation(doc, keys, async (method, path, headers) => {
+    const checks = await openapi.askEveryOperation(doc, keys, async (method, path, headers) => {
       const res = await app.request(path, { method, headers });
       return res.status;
     });

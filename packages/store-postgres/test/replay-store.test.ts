@@ -3,7 +3,11 @@
  * across pools, an expired key can be claimed again, a proof replayed against a second instance is
  * refused, and an unreachable database is a 503.
  */
-import { dpopRequest, type SharedReplayGuards, startGuardsSharingReplayStore } from '@restguard/test-support';
+import {
+  expectReplayRefusedBySecondGuard,
+  type SharedReplayGuards,
+  startGuardsSharingReplayStore,
+} from '@restguard/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresReplayStore } from '../src/index.js';
@@ -73,10 +77,6 @@ describe('two instances sharing PostgreSQL', () => {
   afterAll(() => shared.close());
 
   it('refuses on the second instance a proof the first accepted', async () => {
-    const request = await dpopRequest(shared.issuer);
-    expect((await shared.guards[0].decide(request)).allow).toBe(true);
-    const replayed = await shared.guards[1].decide(request);
-    expect(replayed.allow).toBe(false);
-    if (!replayed.allow) expect(JSON.parse(replayed.answer.body).error).toBe('invalid_dpop_proof');
+    await expectReplayRefusedBySecondGuard(shared);
   });
 });

@@ -3,7 +3,11 @@
  * atomic first-claim-wins, expiry set on the key, a proof replayed against a second instance refused,
  * and an unreachable Redis answered with 503, never a pass.
  */
-import { dpopRequest, type SharedReplayGuards, startGuardsSharingReplayStore } from '@restguard/test-support';
+import {
+  expectReplayRefusedBySecondGuard,
+  type SharedReplayGuards,
+  startGuardsSharingReplayStore,
+} from '@restguard/test-support';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisReplayStore } from '../src/index.js';
@@ -83,10 +87,6 @@ describe('two instances sharing Redis', () => {
   });
 
   it('refuses on the second instance a proof the first accepted', async () => {
-    const request = await dpopRequest(shared.issuer);
-    expect((await shared.guards[0].decide(request)).allow).toBe(true);
-    const replayed = await shared.guards[1].decide(request);
-    expect(replayed.allow).toBe(false);
-    if (!replayed.allow) expect(JSON.parse(replayed.answer.body).error).toBe('invalid_dpop_proof');
+    await expectReplayRefusedBySecondGuard(shared);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { type AuthRequest, createGuard, type Guard, type ReplayStore } from '@restguard/core';
 import { createDpopProver, createTestIssuer, type TestIssuer } from '@restguard/testing';
+import { expect } from 'vitest';
 
 /** The issuer and the two guards of {@link startGuardsSharingReplayStore}. */
 export interface SharedReplayGuards {
@@ -71,4 +72,18 @@ export async function dpopRequest(issuer: TestIssuer): Promise<AuthRequest> {
             ? ['api.example']
             : [],
   };
+}
+
+/**
+ * A DPoP-bound request the first guard accepts is refused by the second as a replay
+ * (`invalid_dpop_proof`): the replay store is shared.
+ * @example
+ * await expectReplayRefusedBySecondGuard(shared);
+ */
+export async function expectReplayRefusedBySecondGuard(shared: SharedReplayGuards): Promise<void> {
+  const request = await dpopRequest(shared.issuer);
+  expect((await shared.guards[0].decide(request)).allow).toBe(true);
+  const replayed = await shared.guards[1].decide(request);
+  expect(replayed.allow).toBe(false);
+  if (!replayed.allow) expect(JSON.parse(replayed.answer.body).error).toBe('invalid_dpop_proof');
 }
