@@ -3,7 +3,14 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createGuard, principalToJSON } from '@restguard/core';
-import { createAdapterFixture, postJsonWithKey, sendTwoBearers, sendWithKey } from '@restguard/test-support';
+import {
+  createAdapterFixture,
+  expectBareChallenge,
+  expectReadKeyPrincipal,
+  postJsonWithKey,
+  sendTwoBearers,
+  sendWithKey,
+} from '@restguard/test-support';
 import { generateTestTls, sendRaw as send } from '@restguard/testing';
 import express5 from 'express';
 import express4 from 'express4';
@@ -57,16 +64,12 @@ describe.each([
   afterAll(() => server.close());
 
   it('sets req.auth from an API key and lets the route answer', async () => {
-    const res = await sendWithKey(`${base}/api/me`, readKey);
-    expect(res.status).toBe(200);
-    expect(JSON.parse(res.body)).toMatchObject({ kind: 'apiKey', scopes: ['read'] });
+    expectReadKeyPrincipal(await sendWithKey(`${base}/api/me`, readKey));
   });
 
   it('answers a missing credential with 401, a bare challenge and problem+json', async () => {
     const res = await send(`${base}/api/notes`);
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="restguard"');
-    expect(res.headers['content-type']).toBe('application/problem+json');
+    expectBareChallenge(res);
     expect(JSON.parse(res.body)).toMatchObject({ status: 401, title: 'Authentication required' });
   });
 

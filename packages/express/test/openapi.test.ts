@@ -52,14 +52,7 @@ describe.each([
   });
 
   it('lists exactly the scopes each route enforces, and none on an unguarded route', () => {
-    expect(doc.paths['/healthz']?.get?.security).toBeUndefined();
-    expect(openapi.apiKeyScopes(doc.paths['/api/me']?.get)).toEqual([[]]);
-    expect(openapi.apiKeyScopes(doc.paths['/api/notes']?.get)).toEqual([['read']]);
-    expect(openapi.apiKeyScopes(doc.paths['/api/notes']?.post)).toEqual([['write']]);
-    expect(openapi.apiKeyScopes(doc.paths['/api/notes/{id}']?.delete)).toEqual([
-      ['read', 'write'],
-      ['read', 'admin'],
-    ]);
+    openapi.expectNotesRouteScopes(doc);
     expect(doc.paths['/api/notes']?.get?.security).toContainEqual({ oauth2: ['read'] });
   });
 

@@ -1,5 +1,12 @@
 import { createGuard, principalToJSON } from '@restguard/core';
-import { createAdapterFixture, postJsonWithKey, sendTwoBearers, sendWithKey } from '@restguard/test-support';
+import {
+  createAdapterFixture,
+  expectBareChallenge,
+  expectReadKeyPrincipal,
+  postJsonWithKey,
+  sendTwoBearers,
+  sendWithKey,
+} from '@restguard/test-support';
 import { generateTestTls, sendRaw as send } from '@restguard/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,16 +57,12 @@ describe('the plugin', () => {
   afterAll(() => app.close());
 
   it('sets request.auth from an API key', async () => {
-    const res = await sendWithKey(`${base}/api/me`, readKey);
-    expect(res.status).toBe(200);
-    expect(JSON.parse(res.body)).toMatchObject({ kind: 'apiKey', scopes: ['read'] });
+    expectReadKeyPrincipal(await sendWithKey(`${base}/api/me`, readKey));
   });
 
   it('answers a missing credential with 401, a bare challenge and problem+json (no charset added)', async () => {
     const res = await send(`${base}/api/notes`);
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="restguard"');
-    expect(res.headers['content-type']).toBe('application/problem+json');
+    expectBareChallenge(res);
   });
 
   it('enforces a route config requirement and a require() hook (all-of)', async () => {

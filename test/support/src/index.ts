@@ -1,6 +1,12 @@
 // Repo-only test fixtures (private package). This file only re-exports.
 export { type AdapterFixture, type ApiKeySpec, createAdapterFixture, createApiKeys } from './api-keys.js';
-export { postJsonWithKey, sendTwoBearers, sendWithKey } from './http.js';
+export {
+  expectBareChallenge,
+  expectReadKeyPrincipal,
+  postJsonWithKey,
+  sendTwoBearers,
+  sendWithKey,
+} from './http.js';
 /** The OpenAPI tests' keys and checks: `openapi.createOpenApiKeys()`, `openapi.askEveryOperation(…)`. */
 export * as openapi from './openapi.js';
 export {

@@ -3,6 +3,7 @@
  * with no key and with each key, beside what the document says about that key.
  */
 import { type ApiKeyStore, createMemoryApiKeyStore } from '@restguard/core';
+import { expect } from 'vitest';
 import { createApiKeys } from './api-keys.js';
 
 /** An operation of the generated document, as far as the tests read it. */
@@ -107,4 +108,21 @@ export async function askEveryOperation(
     }
   }
   return checks;
+}
+
+/**
+ * The API-key scopes of the notes routes every adapter's OpenAPI test declares: none on `/healthz`,
+ * `[]` on `/api/me`, `read` to list, `write` to post, `read` and (`write` or `admin`) to delete.
+ * @example
+ * expectNotesRouteScopes(doc);
+ */
+export function expectNotesRouteScopes(doc: OpenApiDocument): void {
+  expect(doc.paths['/healthz']?.get?.security).toBeUndefined();
+  expect(apiKeyScopes(doc.paths['/api/me']?.get)).toEqual([[]]);
+  expect(apiKeyScopes(doc.paths['/api/notes']?.get)).toEqual([['read']]);
+  expect(apiKeyScopes(doc.paths['/api/notes']?.post)).toEqual([['write']]);
+  expect(apiKeyScopes(doc.paths['/api/notes/{id}']?.delete)).toEqual([
+    ['read', 'write'],
+    ['read', 'admin'],
+  ]);
 }
