@@ -3,28 +3,15 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createGuard, principalToJSON } from '@restguard/core';
-import {
-  createAdapterFixture,
-  expectBareChallenge,
-  expectReadKeyPrincipal,
-  postJsonWithKey,
-  sendTwoBearers,
-  sendWithKey,
-} from '@restguard/test-support';
+import { adapter } from '@restguard/test-support';
 import { generateTestTls, sendRaw as send } from '@restguard/testing';
 import express5 from 'express';
 import express4 from 'express4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notFoundHandler, requireScopes, restguard, restguardErrorHandler } from '../src/index.js';
 
-const fixture = createAdapterFixture({ tls: false });
-const { store, events, options } = fixture;
-let readKey = '';
-let writeKey = '';
-
-beforeAll(async () => {
-  ({ readKey, writeKey } = await fixture.createReaderAndWriter());
-});
+const { store, events, options, keys, createKeys } = adapter.createFixture({ tls: false });
+beforeAll(createKeys);
 
 async function listen(server: Server): Promise<string> {
   server.listen(0, '127.0.0.1');
@@ -64,32 +51,32 @@ describe.each([
   afterAll(() => server.close());
 
   it('sets req.auth from an API key and lets the route answer', async () => {
-    expectReadKeyPrincipal(await sendWithKey(`${base}/api/me`, readKey));
+    adapter.expectReadKeyPrincipal(await adapter.sendWithKey(`${base}/api/me`, keys.read));
   });
 
   it('answers a missing credential with 401, a bare challenge and problem+json', async () => {
     const res = await send(`${base}/api/notes`);
-    expectBareChallenge(res);
+    adapter.expectBareChallenge(res);
     expect(JSON.parse(res.body)).toMatchObject({ status: 401, title: 'Authentication required' });
   });
 
   it('enforces all-of scopes with 403 insufficient_scope naming the scope', async () => {
-    const res = await postJsonWithKey(`${base}/api/notes`, readKey, '{"text":"x"}');
+    const res = await adapter.postJsonWithKey(`${base}/api/notes`, keys.read, '{"text":"x"}');
     expect(res.status).toBe(403);
     expect(res.headers['www-authenticate']).toContain('error="insufficient_scope"');
     expect(res.headers['www-authenticate']).toContain('scope="write"');
-    const ok = await postJsonWithKey(`${base}/api/notes`, writeKey, '{"text":"x"}');
+    const ok = await adapter.postJsonWithKey(`${base}/api/notes`, keys.write, '{"text":"x"}');
     expect(ok.status).toBe(201);
     expect(JSON.parse(ok.body)).toEqual({ text: 'x' });
   });
 
   it('enforces any-of scopes', async () => {
-    expect((await sendWithKey(`${base}/api/any`, readKey)).status).toBe(403);
-    expect((await sendWithKey(`${base}/api/any`, writeKey)).status).toBe(200);
+    expect((await adapter.sendWithKey(`${base}/api/any`, keys.read)).status).toBe(403);
+    expect((await adapter.sendWithKey(`${base}/api/any`, keys.write)).status).toBe(200);
   });
 
   it('keeps repeated credential headers apart (400 invalid_request)', async () => {
-    const res = await sendTwoBearers(`${base}/api/me`, readKey, writeKey);
+    const res = await adapter.sendTwoBearers(`${base}/api/me`, keys.read, keys.write);
     expect(res.status).toBe(400);
     expect(res.headers['www-authenticate']).toContain('error="invalid_request"');
   });
@@ -99,26 +86,26 @@ describe.each([
     expect(anonymous.status).toBe(200);
     expect(JSON.parse(anonymous.body)).toEqual({ subject: null });
     // Change the last character (never to itself): the checksum no longer matches.
-    const typo = `${readKey.slice(0, -1)}${readKey.endsWith('x') ? 'y' : 'x'}`;
-    const bad = await sendWithKey(`${base}/opt/whoami`, typo);
+    const typo = `${keys.read.slice(0, -1)}${keys.read.endsWith('x') ? 'y' : 'x'}`;
+    const bad = await adapter.sendWithKey(`${base}/opt/whoami`, typo);
     expect(bad.status).toBe(401);
   });
 
   it('renders the framework’s own errors as problem+json without the parser’s message', async () => {
-    const res = await postJsonWithKey(`${base}/api/notes`, writeKey, '{"text": SECRET');
+    const res = await adapter.postJsonWithKey(`${base}/api/notes`, keys.write, '{"text": SECRET');
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toBe('application/problem+json');
     expect(res.body).toBe('{"type":"about:blank","title":"Bad Request","status":400}');
   });
 
   it('answers 404 as problem+json', async () => {
-    const res = await sendWithKey(`${base}/api/nope`, readKey);
+    const res = await adapter.sendWithKey(`${base}/api/nope`, keys.read);
     expect(res.status).toBe(404);
     expect(res.body).toBe('{"type":"about:blank","title":"Not Found","status":404}');
   });
 
   it('answers an application error as a bare 500 and reports it to onServerError', async () => {
-    const res = await sendWithKey(`${base}/api/boom`, readKey);
+    const res = await adapter.sendWithKey(`${base}/api/boom`, keys.read);
     expect(res.status).toBe(500);
     expect(res.body).not.toContain('secret');
     expect(res.body).not.toContain(' at ');
@@ -126,7 +113,7 @@ describe.each([
   });
 
   it('refuses (500, never a pass) a requireScopes() that runs without restguard()', async () => {
-    const res = await sendWithKey(`${base}/unguarded`, writeKey);
+    const res = await adapter.sendWithKey(`${base}/unguarded`, keys.write);
     expect(res.status).toBe(500);
   });
 });
@@ -157,7 +144,7 @@ describe('restguard() and requireScopes() options', () => {
     const server = createServer(app);
     const base = `http://${await listen(server)}`;
     try {
-      const res = await sendWithKey(`${base}/x`, readKey);
+      const res = await adapter.sendWithKey(`${base}/x`, keys.read);
       expect(res.status).toBe(200);
       expect(sockets).toEqual([true]);
     } finally {
@@ -188,7 +175,7 @@ describe('restguard() and requireScopes() options', () => {
     expect(events.some((event) => event.type === 'rejected' && event.code === 'ERR_SCOPE_INSUFFICIENT')).toBe(
       true,
     );
-    expect(JSON.stringify(events)).not.toContain(readKey);
+    expect(JSON.stringify(events)).not.toContain(keys.read);
   });
 });
 
@@ -203,9 +190,9 @@ describe('over HTTPS with the TLS policy on', () => {
     const base = `https://${await listen(server)}`;
     try {
       for (const [path, headers, status] of [
-        ['/api/notes', [['x-api-key', readKey]], 200],
+        ['/api/notes', [['x-api-key', keys.read]], 200],
         ['/api/notes', [], 401],
-        ['/api/nope', [['x-api-key', readKey]], 404],
+        ['/api/nope', [['x-api-key', keys.read]], 404],
       ] as const) {
         const res = await send(`${base}${path}`, { headers: headers.map(([k, v]) => [k, v]), ca: tls.caPem });
         expect(res.status).toBe(status);

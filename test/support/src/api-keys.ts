@@ -40,20 +40,23 @@ export interface AdapterFixture {
   readonly events: AuthEvent[];
   /** Guard options: the store, the `base` options, collecting events, then `extra`. */
   options(extra?: Partial<GuardOptions>): GuardOptions;
-  /** A key with permission `read` (named `reader`) and one with `read` and `write` (named `writer`). */
-  createReaderAndWriter(): Promise<{ readKey: string; writeKey: string }>;
+  /** The `read` key (named `reader`) and the `read`+`write` key (named `writer`), once `createKeys()` ran. */
+  readonly keys: { read: string; write: string };
+  /** Creates the two keys of {@link AdapterFixture.keys}, reader first. */
+  createKeys(): Promise<void>;
 }
 
 /**
  * An API-key store, the guard options that read it, and the events they collect.
  * @example
  * const fixture = createAdapterFixture({ tls: false });
- * const { readKey } = await fixture.createReaderAndWriter();
- * app.use(restguard(fixture.options({ optional: true })));
+ * beforeAll(fixture.createKeys);
+ * app.use(restguard(fixture.options({ optional: true }))); // then send fixture.keys.read
  */
 export function createAdapterFixture(base: Partial<GuardOptions> = {}): AdapterFixture {
   const store = createMemoryApiKeyStore();
   const events: AuthEvent[] = [];
+  const keys = { read: '', write: '' };
   return {
     store,
     events,
@@ -63,12 +66,14 @@ export function createAdapterFixture(base: Partial<GuardOptions> = {}): AdapterF
       onEvent: (event) => events.push(event),
       ...extra,
     }),
-    async createReaderAndWriter() {
+    keys,
+    async createKeys() {
       const [reader, writer] = await createApiKeys(store, [
         { name: 'reader', permissions: ['read'] },
         { name: 'writer', permissions: ['read', 'write'] },
       ]);
-      return { readKey: reader!.key, writeKey: writer!.key };
+      keys.read = reader!.key;
+      keys.write = writer!.key;
     },
   };
 }

@@ -1,4 +1,6 @@
 // Repo-only test fixtures (private package). This file only re-exports.
+/** The adapter tests' fixture, requests and checks: `adapter.createFixture()`, `adapter.sendWithKey(…)`. */
+export * as adapter from './adapter.js';
 export { type AdapterFixture, type ApiKeySpec, createAdapterFixture, createApiKeys } from './api-keys.js';
 export {
   expectBareChallenge,
