@@ -457,6 +457,16 @@ function closeOnce(parts: DemoParts): () => Promise<void> {
     })());
 }
 
+/** The issuer's discovery document for the banner and OpenAPI (its endpoints), or undefined. */
+function issuerMetadata(
+  fetchImpl: typeof fetch,
+  issuer: string,
+): Promise<Record<string, string> | undefined> {
+  return fetchImpl(`${issuer}/.well-known/openid-configuration`)
+    .then((res) => (res.ok ? (res.json() as Promise<Record<string, string>>) : undefined))
+    .catch(() => undefined);
+}
+
 /**
  * Starts a demo app with its embedded defaults or the contract's environment.
  * @example
@@ -486,9 +496,7 @@ async function launchDemo(
   // The embedded issuer serves this app's development certificate: trust its CA for those calls.
   // An external issuer is reached with Node's CA store plus NODE_EXTRA_CA_CERTS, as the contract says.
   const fetchImpl = dev && !config.issuer ? createTrustingFetch(dev.caCertPem) : fetch;
-  const metadata = await fetchImpl(`${issuer}/.well-known/openid-configuration`)
-    .then((res) => (res.ok ? (res.json() as Promise<Record<string, string>>) : undefined))
-    .catch(() => undefined);
+  const metadata = await issuerMetadata(fetchImpl, issuer);
   const keys = await openKeyStore(config);
   const shared = openSharedState(config);
   const guard = createDemoGuard(
