@@ -415,13 +415,13 @@ type DemoServer = ReturnType<typeof createHttpsServer> | ReturnType<typeof creat
  * SHUTDOWN_DRAIN_MS), then whatever is left is cut.
  */
 async function drainServers(servers: readonly DemoServer[]): Promise<void> {
-  const closed = Promise.all(servers.map((server) => new Promise((r) => server.close(r))));
+  const closed = Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
   for (const server of servers) server.closeIdleConnections?.();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const drained = await Promise.race([
     closed.then(() => true),
-    new Promise<boolean>((r) => {
-      timer = setTimeout(() => r(false), SHUTDOWN_DRAIN_MS);
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), SHUTDOWN_DRAIN_MS);
     }),
   ]);
   clearTimeout(timer);
@@ -553,31 +553,31 @@ interface BannerContext {
   acme: DemoConfig['acme'];
 }
 
-function printBanner(c: BannerContext): void {
-  const cacert = c.caFile ? `--cacert ${c.caFile} ` : '';
+function printBanner(banner: BannerContext): void {
+  const cacert = banner.caFile ? `--cacert ${banner.caFile} ` : '';
   const lines = [
-    `restguard notes demo (${c.framework}) listening on ${c.baseUrl}`,
-    `  issuer:    ${c.issuer}${c.embedded ? '  (embedded dev issuer: for development only)' : ''}`,
-    `  key store: ${c.config.databaseUrl.startsWith('sqlite:') ? c.config.databaseUrl : 'postgres (DATABASE_URL)'}`,
-    `  rate limits: ${c.config.redisUrl ? 'redis (REDIS_URL), shared by instances' : 'in memory'}`,
+    `restguard notes demo (${banner.framework}) listening on ${banner.baseUrl}`,
+    `  issuer:    ${banner.issuer}${banner.embedded ? '  (embedded dev issuer: for development only)' : ''}`,
+    `  key store: ${banner.config.databaseUrl.startsWith('sqlite:') ? banner.config.databaseUrl : 'postgres (DATABASE_URL)'}`,
+    `  rate limits: ${banner.config.redisUrl ? 'redis (REDIS_URL), shared by instances' : 'in memory'}`,
   ];
-  if (!c.config.databaseUrl.startsWith('sqlite:'))
+  if (!banner.config.databaseUrl.startsWith('sqlite:'))
     lines.push('  sessions:  ended sessions shared through PostgreSQL (every instance refuses them at once)');
-  if (c.acme)
+  if (banner.acme)
     lines.push(
-      `  certificate: ACME (${c.acme.challenge}) from ${c.acme.directoryUrl} for ${c.acme.domains.join(', ')}`,
+      `  certificate: ACME (${banner.acme.challenge}) from ${banner.acme.directoryUrl} for ${banner.acme.domains.join(', ')}`,
     );
-  if (c.httpPort !== undefined)
-    lines.push(`  plain HTTP on port ${c.httpPort}: redirects GET/HEAD to HTTPS, refuses credentials`);
-  if (c.caFile) {
+  if (banner.httpPort !== undefined)
+    lines.push(`  plain HTTP on port ${banner.httpPort}: redirects GET/HEAD to HTTPS, refuses credentials`);
+  if (banner.caFile) {
     lines.push(
-      `  development CA: ${c.caFile}`,
-      `    trust it with: curl --cacert ${c.caFile} …   or   NODE_EXTRA_CA_CERTS=${c.caFile}`,
+      `  development CA: ${banner.caFile}`,
+      `    trust it with: curl --cacert ${banner.caFile} …   or   NODE_EXTRA_CA_CERTS=${banner.caFile}`,
     );
   }
-  const readKey = c.firstKeys.find((k) => k.label === 'read')?.key;
-  const writeKey = c.firstKeys.find((k) => k.label === 'read+write')?.key;
-  const limitedKey = c.firstKeys.find((k) => k.label === 'limited')?.key;
+  const readKey = banner.firstKeys.find((first) => first.label === 'read')?.key;
+  const writeKey = banner.firstKeys.find((first) => first.label === 'read+write')?.key;
+  const limitedKey = banner.firstKeys.find((first) => first.label === 'limited')?.key;
   if (readKey && writeKey) {
     lines.push(
       '',
@@ -589,28 +589,28 @@ function printBanner(c: BannerContext): void {
         : []),
       '',
       'Try it:',
-      `  curl ${cacert}${c.baseUrl}/api/notes -H "X-API-Key: ${readKey}"`,
-      `  curl ${cacert}${c.baseUrl}/api/notes -H "X-API-Key: ${writeKey}" -H "content-type: application/json" -d '{"text":"hello"}'`,
-      `  curl ${cacert}${c.baseUrl}/api/notes -H "X-API-Key: ${readKey}" -H "content-type: application/json" -d '{"text":"refused: read only"}'`,
+      `  curl ${cacert}${banner.baseUrl}/api/notes -H "X-API-Key: ${readKey}"`,
+      `  curl ${cacert}${banner.baseUrl}/api/notes -H "X-API-Key: ${writeKey}" -H "content-type: application/json" -d '{"text":"hello"}'`,
+      `  curl ${cacert}${banner.baseUrl}/api/notes -H "X-API-Key: ${readKey}" -H "content-type: application/json" -d '{"text":"refused: read only"}'`,
     );
   } else {
     lines.push(
       '',
       `API keys were printed at first start. Create more: pnpm restguard keys create --db ${
         // a postgres:// URL may hold a password: point at the variable instead of printing it
-        c.config.databaseUrl.startsWith('sqlite:') ? c.config.databaseUrl : '"$DATABASE_URL"'
+        banner.config.databaseUrl.startsWith('sqlite:') ? banner.config.databaseUrl : '"$DATABASE_URL"'
       } --name me --permissions read,write`,
       '',
       'Try it:',
     );
   }
-  if (c.tokenEndpoint && c.embedded) {
+  if (banner.tokenEndpoint && banner.embedded) {
     lines.push(
-      `  TOKEN=$(curl -s ${cacert}-u demo-machine:demo-machine-secret -d grant_type=client_credentials -d "scope=read write" -d resource=${c.config.audience} ${c.tokenEndpoint} | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).access_token')`,
-      `  curl ${cacert}${c.baseUrl}/api/me -H "Authorization: Bearer $TOKEN"`,
+      `  TOKEN=$(curl -s ${cacert}-u demo-machine:demo-machine-secret -d grant_type=client_credentials -d "scope=read write" -d resource=${banner.config.audience} ${banner.tokenEndpoint} | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).access_token')`,
+      `  curl ${cacert}${banner.baseUrl}/api/me -H "Authorization: Bearer $TOKEN"`,
     );
   }
-  lines.push(`  browser: ${c.baseUrl}/`);
+  lines.push(`  browser: ${banner.baseUrl}/`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
