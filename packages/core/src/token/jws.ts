@@ -171,11 +171,8 @@ export function parseJws(token: string, criticalHeaders: readonly string[]): Par
 export function parseCompactJws(token: string, criticalHeaders: readonly string[]): ParsedJws {
   const first = token.indexOf('.');
   const last = token.lastIndexOf('.');
-  const h = token.slice(0, first);
-  const p = token.slice(first + 1, last);
-  const s = token.slice(last + 1);
-  const header = decodeHeader(h);
-  const payload = decodeObject(p, true);
+  const header = decodeHeader(token.slice(0, first));
+  const payload = decodeObject(token.slice(first + 1, last), true);
   if (typeof header.alg !== 'string') throw invalid('malformed');
   if (header.kid !== undefined && typeof header.kid !== 'string') throw invalid('malformed');
   if (header.b64 !== undefined && header.b64 !== true) throw invalid('critical');
@@ -190,7 +187,7 @@ export function parseCompactJws(token: string, criticalHeaders: readonly string[
   }
   let signature: Uint8Array;
   try {
-    signature = decodeCanonical(s, true);
+    signature = decodeCanonical(token.slice(last + 1), true);
   } catch {
     throw invalid('malformed');
   }
