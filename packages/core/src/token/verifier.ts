@@ -7,11 +7,12 @@
 import type { JWTPayload } from 'jose';
 import { isRestguardError, TokenInvalidError, UnavailableError } from '../errors.js';
 import { fault, readinessError } from '../fault.js';
-import { freezePrincipal, type Principal, scopesFromClaims } from '../principal.js';
+import { freezePrincipal, freezeScopes, type Principal, scopesFromClaims } from '../principal.js';
 import type { SingleFlight } from './backoff.js';
 import { TokenCache, tokenDigest } from './cache.js';
 import { checkType, invalid, validateJwtClaims } from './claims.js';
 import { createDiscovery, type IssuerMetadata } from './discovery.js';
+import { deepFreeze } from './freeze.js';
 import { createIntrospector, type Introspector } from './introspection.js';
 import { type KeySource, remoteKeySource, staticKeySource } from './jwks.js';
 import { looksLikeJws, type ParsedJws, parseCompactJws } from './jws.js';
@@ -210,6 +211,31 @@ async function checkRevocation(
   return principal;
 }
 
+/**
+ * Frozen scope sets by the text of their claim. An issuer grants a handful of scope strings, and a
+ * frozen set can be shared between principals (its mutators throw), so most fresh tokens skip
+ * building one (a read-only `Set` costs more than the rest of the principal). Emptied when full, so
+ * odd scope strings cost only speed, never memory.
+ */
+const scopeSets = new Map<string, ReadonlySet<string>>();
+const MAX_SCOPE_SETS = 256;
+const MAX_SHARED_SCOPE_TEXT = 1024;
+
+function scopesOf(claims: Record<string, unknown>, scopeClaim: string | undefined): ReadonlySet<string> {
+  // Without a configured claim the scopes come from `scope` and `scp`: shared only when `scp` is absent.
+  const text = scopeClaim ? claims[scopeClaim] : claims.scp === undefined ? claims.scope : undefined;
+  if (typeof text !== 'string' || text.length > MAX_SHARED_SCOPE_TEXT) {
+    return freezeScopes(scopesFromClaims(claims, scopeClaim));
+  }
+  let scopes = scopeSets.get(text);
+  if (!scopes) {
+    scopes = freezeScopes(scopesFromClaims(claims, scopeClaim));
+    if (scopeSets.size >= MAX_SCOPE_SETS) scopeSets.clear();
+    scopeSets.set(text, scopes);
+  }
+  return scopes;
+}
+
 const nonEmptyText = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
 
 function principalOf(claims: Record<string, unknown>, issuer: ResolvedIssuer): Principal {
@@ -219,12 +245,13 @@ function principalOf(claims: Record<string, unknown>, issuer: ResolvedIssuer): P
   const principal: { -readonly [K in keyof Principal]: Principal[K] } = {
     kind: 'token',
     subject,
-    scopes: scopesFromClaims(claims, issuer.scopeClaim),
+    scopes: scopesOf(claims, issuer.scopeClaim),
     issuer: issuer.issuer,
   };
   if (clientId) principal.clientId = clientId;
-  principal.claims = claims as JWTPayload;
-  return freezePrincipal(principal);
+  principal.claims = deepFreeze(claims) as JWTPayload;
+  // Built frozen, so freezePrincipal returns it as it is (no second copy and freeze per token).
+  return freezePrincipal(Object.freeze(principal));
 }
 
 /** When a cached entry stops being served (ms): exp, capped by the maximum token age. */
