@@ -5,7 +5,7 @@
  */
 import type { JWTHeaderParameters } from 'jose';
 import { invalid } from './claims.js';
-import { deepFreeze } from './freeze.js';
+import { BoundedMemo, deepFreeze } from './freeze.js';
 
 /** A parsed, not yet verified, compact JWS. */
 export interface ParsedJws {
@@ -140,17 +140,10 @@ function decodeObject(part: string, alphabetChecked: boolean): Record<string, un
  * headers (`alg`, `typ`, `kid`), so most tokens skip this decode. Entries are deep-frozen (shared
  * between tokens); the map is emptied when full, so odd headers cost only speed, never memory.
  */
-const headers = new Map<string, Record<string, unknown>>();
-const MAX_HEADERS = 64;
+const headers = new BoundedMemo<Record<string, unknown>>(64);
 
 function decodeHeader(part: string): Record<string, unknown> {
-  let header = headers.get(part);
-  if (!header) {
-    header = deepFreeze(decodeObject(part, true));
-    if (headers.size >= MAX_HEADERS) headers.clear();
-    headers.set(part, header);
-  }
-  return header;
+  return headers.get(part) ?? headers.set(part, deepFreeze(decodeObject(part, true)));
 }
 
 /**

@@ -12,7 +12,7 @@ import type { SingleFlight } from './backoff.js';
 import { TokenCache, tokenDigest } from './cache.js';
 import { checkType, invalid, validateJwtClaims } from './claims.js';
 import { createDiscovery, type IssuerMetadata } from './discovery.js';
-import { deepFreeze } from './freeze.js';
+import { BoundedMemo, deepFreeze } from './freeze.js';
 import { createIntrospector, type Introspector } from './introspection.js';
 import { type KeySource, remoteKeySource, staticKeySource } from './jwks.js';
 import { looksLikeJws, type ParsedJws, parseCompactJws } from './jws.js';
@@ -217,8 +217,7 @@ async function checkRevocation(
  * building one (a read-only `Set` costs more than the rest of the principal). Emptied when full, so
  * odd scope strings cost only speed, never memory.
  */
-const scopeSets = new Map<string, ReadonlySet<string>>();
-const MAX_SCOPE_SETS = 256;
+const scopeSets = new BoundedMemo<ReadonlySet<string>>(256);
 const MAX_SHARED_SCOPE_TEXT = 1024;
 
 function scopesOf(claims: Record<string, unknown>, scopeClaim: string | undefined): ReadonlySet<string> {
@@ -227,13 +226,7 @@ function scopesOf(claims: Record<string, unknown>, scopeClaim: string | undefine
   if (typeof text !== 'string' || text.length > MAX_SHARED_SCOPE_TEXT) {
     return freezeScopes(scopesFromClaims(claims, scopeClaim));
   }
-  let scopes = scopeSets.get(text);
-  if (!scopes) {
-    scopes = freezeScopes(scopesFromClaims(claims, scopeClaim));
-    if (scopeSets.size >= MAX_SCOPE_SETS) scopeSets.clear();
-    scopeSets.set(text, scopes);
-  }
-  return scopes;
+  return scopeSets.get(text) ?? scopeSets.set(text, freezeScopes(scopesFromClaims(claims, scopeClaim)));
 }
 
 const nonEmptyText = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
