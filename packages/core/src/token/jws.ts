@@ -65,33 +65,33 @@ export function decodeCanonicalPortable(part: string): Uint8Array {
   const tail = length & 3;
   if (tail === 1) throw invalid('malformed');
   const out = new Uint8Array((length >> 2) * 3 + (tail === 0 ? 0 : tail - 1));
-  let o = 0;
+  let written = 0;
   let i = 0;
   const whole = length - tail;
   for (; i < whole; i += 4) {
-    const a = sextet(part, i);
-    const b = sextet(part, i + 1);
-    const c = sextet(part, i + 2);
-    const d = sextet(part, i + 3);
-    if ((a | b | c | d) < 0) throw invalid('malformed');
-    const bits = (a << 18) | (b << 12) | (c << 6) | d;
-    out[o++] = bits >> 16;
-    out[o++] = (bits >> 8) & 255;
-    out[o++] = bits & 255;
+    const first = sextet(part, i);
+    const second = sextet(part, i + 1);
+    const third = sextet(part, i + 2);
+    const fourth = sextet(part, i + 3);
+    if ((first | second | third | fourth) < 0) throw invalid('malformed');
+    const bits = (first << 18) | (second << 12) | (third << 6) | fourth;
+    out[written++] = bits >> 16;
+    out[written++] = (bits >> 8) & 255;
+    out[written++] = bits & 255;
   }
   if (tail === 2) {
-    const a = sextet(part, i);
-    const b = sextet(part, i + 1);
-    if ((a | b) < 0 || (b & 15) !== 0) throw invalid('malformed');
-    out[o] = (a << 2) | (b >> 4);
+    const first = sextet(part, i);
+    const second = sextet(part, i + 1);
+    if ((first | second) < 0 || (second & 15) !== 0) throw invalid('malformed');
+    out[written] = (first << 2) | (second >> 4);
   } else if (tail === 3) {
-    const a = sextet(part, i);
-    const b = sextet(part, i + 1);
-    const c = sextet(part, i + 2);
-    if ((a | b | c) < 0 || (c & 3) !== 0) throw invalid('malformed');
-    const bits = (a << 12) | (b << 6) | c;
-    out[o++] = bits >> 10;
-    out[o] = (bits >> 2) & 255;
+    const first = sextet(part, i);
+    const second = sextet(part, i + 1);
+    const third = sextet(part, i + 2);
+    if ((first | second | third) < 0 || (third & 3) !== 0) throw invalid('malformed');
+    const bits = (first << 12) | (second << 6) | third;
+    out[written++] = bits >> 10;
+    out[written] = (bits >> 2) & 255;
   }
   return out;
 }
