@@ -14,8 +14,10 @@ export type Child = { readonly port: number; readonly process: ChildProcess } | 
 
 /**
  * Forks `server.ts` for one framework and variant and waits for its port (120 s at most: tsx compiles on a busy machine).
- * With `cpuProfileDir`, the child writes a V8 CPU profile there when it exits
- * (`<framework>-<variant>.cpuprofile`: open it in Chrome DevTools or speedscope).
+ * With `cpuProfileDir`, the child writes V8 CPU profiles into `<cpuProfileDir>/<framework>-<variant>/`
+ * when it exits, one per thread under Node's default names (`CPU.<date>.<time>.<pid>.<thread>…`): the
+ * largest of a pid is the server's main thread, the small one tsx's loader thread (a fixed file name
+ * would have both threads write one file, and the loader's, written last, would win).
  * @example
  * const child = await startChild('express', 'peer', fixturePath);
  */
@@ -26,7 +28,7 @@ export function startChild(
   cpuProfileDir?: string,
 ): Promise<Child> {
   const profile = cpuProfileDir
-    ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=${framework}-${variant}.cpuprofile`]
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(cpuProfileDir, `${framework}-${variant}`)}`]
     : [];
   const child = fork(join(here, 'server.ts'), [], {
     cwd: join(here, '..', '..'),

@@ -84,9 +84,9 @@ export function checkAudience(aud: unknown, audiences: readonly string[]): void 
     return;
   }
   const list = aud;
-  if (!Array.isArray(list) || list.length === 0 || !list.every((a) => typeof a === 'string'))
+  if (!Array.isArray(list) || list.length === 0 || !list.every((entry) => typeof entry === 'string'))
     throw invalid('audience');
-  if (!list.some((a) => audiences.includes(a))) throw invalid('audience');
+  if (!list.some((entry) => audiences.includes(entry))) throw invalid('audience');
 }
 
 /**

@@ -2,20 +2,8 @@
 
 export { discoveryUrls } from './discovery.js';
 export type { NodeSignatureVerifier } from './node-signature.js';
-export {
-  type ClaimCheckContext,
-  DEFAULT_ALGORITHMS,
-  type FetchLike,
-  type FetchTimings,
-  type IntrospectionOptions,
-  type JwsAlgorithm,
-  type RevocationCheckContext,
-  SUPPORTED_ALGORITHMS,
-  type TokenCacheOptions,
-  type TokenOptions,
-  type TokenProfile,
-  type TrustedIssuer,
-} from './options.js';
+// Every export of options.ts is public: the option types and the algorithm lists.
+export * from './options.js';
 export { type SignatureVerifier, webCryptoSignatureVerifier } from './signature.js';
 export { defaultSignatureVerifier } from './signature-default.js';
 export { createTokenVerifier, type TokenVerifier } from './verifier.js';

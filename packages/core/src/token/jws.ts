@@ -5,7 +5,7 @@
  */
 import type { JWTHeaderParameters } from 'jose';
 import { invalid } from './claims.js';
-import { deepFreeze } from './freeze.js';
+import { BoundedMemo, deepFreeze } from './freeze.js';
 
 /** A parsed, not yet verified, compact JWS. */
 export interface ParsedJws {
@@ -65,33 +65,33 @@ export function decodeCanonicalPortable(part: string): Uint8Array {
   const tail = length & 3;
   if (tail === 1) throw invalid('malformed');
   const out = new Uint8Array((length >> 2) * 3 + (tail === 0 ? 0 : tail - 1));
-  let o = 0;
+  let written = 0;
   let i = 0;
   const whole = length - tail;
   for (; i < whole; i += 4) {
-    const a = sextet(part, i);
-    const b = sextet(part, i + 1);
-    const c = sextet(part, i + 2);
-    const d = sextet(part, i + 3);
-    if ((a | b | c | d) < 0) throw invalid('malformed');
-    const bits = (a << 18) | (b << 12) | (c << 6) | d;
-    out[o++] = bits >> 16;
-    out[o++] = (bits >> 8) & 255;
-    out[o++] = bits & 255;
+    const first = sextet(part, i);
+    const second = sextet(part, i + 1);
+    const third = sextet(part, i + 2);
+    const fourth = sextet(part, i + 3);
+    if ((first | second | third | fourth) < 0) throw invalid('malformed');
+    const bits = (first << 18) | (second << 12) | (third << 6) | fourth;
+    out[written++] = bits >> 16;
+    out[written++] = (bits >> 8) & 255;
+    out[written++] = bits & 255;
   }
   if (tail === 2) {
-    const a = sextet(part, i);
-    const b = sextet(part, i + 1);
-    if ((a | b) < 0 || (b & 15) !== 0) throw invalid('malformed');
-    out[o] = (a << 2) | (b >> 4);
+    const first = sextet(part, i);
+    const second = sextet(part, i + 1);
+    if ((first | second) < 0 || (second & 15) !== 0) throw invalid('malformed');
+    out[written] = (first << 2) | (second >> 4);
   } else if (tail === 3) {
-    const a = sextet(part, i);
-    const b = sextet(part, i + 1);
-    const c = sextet(part, i + 2);
-    if ((a | b | c) < 0 || (c & 3) !== 0) throw invalid('malformed');
-    const bits = (a << 12) | (b << 6) | c;
-    out[o++] = bits >> 10;
-    out[o] = (bits >> 2) & 255;
+    const first = sextet(part, i);
+    const second = sextet(part, i + 1);
+    const third = sextet(part, i + 2);
+    if ((first | second | third) < 0 || (third & 3) !== 0) throw invalid('malformed');
+    const bits = (first << 12) | (second << 6) | third;
+    out[written++] = bits >> 10;
+    out[written] = (bits >> 2) & 255;
   }
   return out;
 }
@@ -140,17 +140,10 @@ function decodeObject(part: string, alphabetChecked: boolean): Record<string, un
  * headers (`alg`, `typ`, `kid`), so most tokens skip this decode. Entries are deep-frozen (shared
  * between tokens); the map is emptied when full, so odd headers cost only speed, never memory.
  */
-const headers = new Map<string, Record<string, unknown>>();
-const MAX_HEADERS = 64;
+const headers = new BoundedMemo<Record<string, unknown>>(64);
 
 function decodeHeader(part: string): Record<string, unknown> {
-  let header = headers.get(part);
-  if (!header) {
-    header = deepFreeze(decodeObject(part, true));
-    if (headers.size >= MAX_HEADERS) headers.clear();
-    headers.set(part, header);
-  }
-  return header;
+  return headers.get(part) ?? headers.set(part, deepFreeze(decodeObject(part, true)));
 }
 
 /**
@@ -171,11 +164,8 @@ export function parseJws(token: string, criticalHeaders: readonly string[]): Par
 export function parseCompactJws(token: string, criticalHeaders: readonly string[]): ParsedJws {
   const first = token.indexOf('.');
   const last = token.lastIndexOf('.');
-  const h = token.slice(0, first);
-  const p = token.slice(first + 1, last);
-  const s = token.slice(last + 1);
-  const header = decodeHeader(h);
-  const payload = decodeObject(p, true);
+  const header = decodeHeader(token.slice(0, first));
+  const payload = decodeObject(token.slice(first + 1, last), true);
   if (typeof header.alg !== 'string') throw invalid('malformed');
   if (header.kid !== undefined && typeof header.kid !== 'string') throw invalid('malformed');
   if (header.b64 !== undefined && header.b64 !== true) throw invalid('critical');
@@ -190,7 +180,7 @@ export function parseCompactJws(token: string, criticalHeaders: readonly string[
   }
   let signature: Uint8Array;
   try {
-    signature = decodeCanonical(s, true);
+    signature = decodeCanonical(token.slice(last + 1), true);
   } catch {
     throw invalid('malformed');
   }

@@ -115,11 +115,8 @@ const INTROSPECTION_OPTION_KEYS = optionKeys<IntrospectionOptions>({
   requireAudience: true,
 });
 
-/** Validates the options and resolves each issuer's defaults. */
-export function resolveIssuers(options: TokenOptions): ResolvedIssuer[] {
-  if (!options || !Array.isArray(options.issuers) || options.issuers.length === 0) {
-    fail('issuers must list at least one trusted issuer.');
-  }
+/** Refuses unknown keys at every level of the options (a typo never silently means a default). */
+function refuseUnknownKeys(options: TokenOptions): void {
   refuseUnknownOptions(options, TOKEN_OPTION_KEYS, 'tokens');
   refuseUnknownNestedOptions(options.cache, TOKEN_CACHE_OPTION_KEYS, 'tokens.cache');
   refuseUnknownNestedOptions(options.fetching, FETCH_TIMING_KEYS, 'tokens.fetching');
@@ -131,51 +128,70 @@ export function resolveIssuers(options: TokenOptions): ResolvedIssuer[] {
       `tokens.issuers[${i}].introspection`,
     );
   });
+}
+
+/** An issuer's `introspection` block: client credentials, endpoint URL, authentication, cache age. */
+function checkIntrospection(introspection: IntrospectionOptions, i: number, insecure: boolean): void {
+  const { clientId, clientSecret, endpoint, clientAuthentication } = introspection;
+  if (!clientId || !clientSecret) fail(`issuers[${i}].introspection needs clientId and clientSecret.`);
+  if (endpoint) checkUrl(endpoint, `issuers[${i}].introspection.endpoint`, insecure);
+  if (clientAuthentication && !['client_secret_basic', 'client_secret_post'].includes(clientAuthentication)) {
+    fail('introspection.clientAuthentication must be client_secret_basic or client_secret_post.');
+  }
+  positive(introspection.maxCacheSeconds, 60, 'introspection.maxCacheSeconds');
+}
+
+/** One issuer entry (already known to be listed once) with the top-level defaults filled in. */
+function resolveIssuer(
+  entry: TrustedIssuer,
+  i: number,
+  issuer: string,
+  options: TokenOptions,
+  algorithms: ReadonlySet<string>,
+): ResolvedIssuer {
+  const insecure = options.allowInsecureRequests === true;
+  const audiences = typeof entry.audience === 'string' ? [entry.audience] : [...(entry.audience ?? [])];
+  if (
+    audiences.length === 0 ||
+    audiences.some((audience) => typeof audience !== 'string' || audience === '')
+  ) {
+    fail(`issuers[${i}].audience must be a non-empty string or list of strings.`);
+  }
+  if (entry.jwks && entry.jwksUri) fail(`issuers[${i}]: give jwks or jwksUri, not both.`);
+  if (entry.jwks && !Array.isArray(entry.jwks.keys))
+    fail(`issuers[${i}].jwks must be a JWK Set ({ keys: [...] }).`);
+  if (entry.jwksUri) checkUrl(entry.jwksUri, `issuers[${i}].jwksUri`, insecure);
+  const profile = entry.profile ?? options.profile ?? 'rfc9068';
+  if (profile !== 'rfc9068' && profile !== 'lenient') fail(`profile must be "rfc9068" or "lenient".`);
+  if (entry.introspection) checkIntrospection(entry.introspection, i, insecure);
+  return {
+    issuer,
+    audiences,
+    algorithms: entry.algorithms ? checkAlgorithms(entry.algorithms, `issuers[${i}].algorithms`) : algorithms,
+    profile,
+    scopeClaim: entry.scopeClaim ?? options.scopeClaim,
+    jwksUri: entry.jwksUri,
+    jwks: entry.jwks,
+    introspection: entry.introspection,
+  };
+}
+
+/** Validates the options and resolves each issuer's defaults. */
+export function resolveIssuers(options: TokenOptions): ResolvedIssuer[] {
+  if (!options || !Array.isArray(options.issuers) || options.issuers.length === 0) {
+    fail('issuers must list at least one trusted issuer.');
+  }
+  refuseUnknownKeys(options);
   const insecure = options.allowInsecureRequests === true;
   const algorithms = checkAlgorithms(options.algorithms ?? DEFAULT_ALGORITHMS, 'algorithms');
   const seen = new Set<string>();
-  let introspecting = 0;
   const resolved = options.issuers.map((entry, i): ResolvedIssuer => {
     const issuer = checkUrl(entry?.issuer, `issuers[${i}].issuer`, insecure);
     if (seen.has(issuer)) fail(`issuer ${issuer} is listed twice.`);
     seen.add(issuer);
-    const audiences = typeof entry.audience === 'string' ? [entry.audience] : [...(entry.audience ?? [])];
-    if (audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || a === '')) {
-      fail(`issuers[${i}].audience must be a non-empty string or list of strings.`);
-    }
-    if (entry.jwks && entry.jwksUri) fail(`issuers[${i}]: give jwks or jwksUri, not both.`);
-    if (entry.jwks && !Array.isArray(entry.jwks.keys))
-      fail(`issuers[${i}].jwks must be a JWK Set ({ keys: [...] }).`);
-    if (entry.jwksUri) checkUrl(entry.jwksUri, `issuers[${i}].jwksUri`, insecure);
-    const profile = entry.profile ?? options.profile ?? 'rfc9068';
-    if (profile !== 'rfc9068' && profile !== 'lenient') fail(`profile must be "rfc9068" or "lenient".`);
-    if (entry.introspection) {
-      introspecting++;
-      const { clientId, clientSecret, endpoint, clientAuthentication } = entry.introspection;
-      if (!clientId || !clientSecret) fail(`issuers[${i}].introspection needs clientId and clientSecret.`);
-      if (endpoint) checkUrl(endpoint, `issuers[${i}].introspection.endpoint`, insecure);
-      if (
-        clientAuthentication &&
-        !['client_secret_basic', 'client_secret_post'].includes(clientAuthentication)
-      ) {
-        fail('introspection.clientAuthentication must be client_secret_basic or client_secret_post.');
-      }
-      positive(entry.introspection.maxCacheSeconds, 60, 'introspection.maxCacheSeconds');
-    }
-    return {
-      issuer,
-      audiences,
-      algorithms: entry.algorithms
-        ? checkAlgorithms(entry.algorithms, `issuers[${i}].algorithms`)
-        : algorithms,
-      profile,
-      scopeClaim: entry.scopeClaim ?? options.scopeClaim,
-      jwksUri: entry.jwksUri,
-      jwks: entry.jwks,
-      introspection: entry.introspection,
-    };
+    return resolveIssuer(entry, i, issuer, options, algorithms);
   });
-  if (introspecting > 1)
+  if (resolved.filter((issuer) => issuer.introspection).length > 1)
     fail('at most one issuer may configure introspection (opaque tokens carry no issuer).');
   return resolved;
 }
@@ -194,8 +210,8 @@ export interface ResolvedSettings {
 
 /** Validates and resolves the numeric options. */
 export function resolveSettings(options: TokenOptions): ResolvedSettings {
-  const f = options.fetching ?? {};
-  const failureBackoffMs = positive(f.failureBackoffMs, 10_000, 'fetching.failureBackoffMs');
+  const fetching = options.fetching ?? {};
+  const failureBackoffMs = positive(fetching.failureBackoffMs, 10_000, 'fetching.failureBackoffMs');
   if (failureBackoffMs > 15_000) fail('fetching.failureBackoffMs must be at most 15000.');
   return {
     clockToleranceSeconds: positive(options.clockToleranceSeconds, 5, 'clockToleranceSeconds'),
@@ -204,10 +220,10 @@ export function resolveSettings(options: TokenOptions): ResolvedSettings {
         ? undefined
         : positive(options.maxTokenAgeSeconds, 0, 'maxTokenAgeSeconds'),
     maxTokenLength: positive(options.maxTokenLength, 8192, 'maxTokenLength'),
-    timeoutMs: Math.min(positive(f.timeoutMs, 5000, 'fetching.timeoutMs'), 5000) || 5000,
-    cooldownMs: positive(f.cooldownMs, 30_000, 'fetching.cooldownMs'),
+    timeoutMs: Math.min(positive(fetching.timeoutMs, 5000, 'fetching.timeoutMs'), 5000) || 5000,
+    cooldownMs: positive(fetching.cooldownMs, 30_000, 'fetching.cooldownMs'),
     failureBackoffMs,
-    maxKeyAgeMs: positive(f.maxKeyAgeMs, 600_000, 'fetching.maxKeyAgeMs'),
-    maxResponseBytes: positive(f.maxResponseBytes, 512 * 1024, 'fetching.maxResponseBytes'),
+    maxKeyAgeMs: positive(fetching.maxKeyAgeMs, 600_000, 'fetching.maxKeyAgeMs'),
+    maxResponseBytes: positive(fetching.maxResponseBytes, 512 * 1024, 'fetching.maxResponseBytes'),
   };
 }
