@@ -41,11 +41,20 @@ const refusals = new Set<abstract new (...args: never[]) => RestguardError>();
 export abstract class RestguardError extends Error {
   abstract readonly code: RestguardErrorCode;
   readonly [marker] = true;
-  constructor(message: string, options?: { cause?: unknown }) {
+  /**
+   * The message of an error built without one: each subclass declares its own sentence here, which
+   * is how an error class is declared (a `code` and a `defaultMessage`, no constructor of its own).
+   */
+  protected static readonly defaultMessage: string = 'Authentication failed.';
+  /**
+   * @param message The message; default: the class's own sentence.
+   * @param options `cause`: the error behind this one.
+   */
+  constructor(message?: string, options?: { cause?: unknown }) {
     const refusal = refusals.has(new.target);
     const limit = Error.stackTraceLimit;
     if (refusal) Error.stackTraceLimit = 0;
-    super(message, options);
+    super(message ?? (new.target as unknown as typeof RestguardError).defaultMessage, options);
     if (refusal) Error.stackTraceLimit = limit;
     this.name = new.target.name;
   }
@@ -63,34 +72,27 @@ export function isRestguardError(value: unknown): value is AnyRestguardError {
 /** No credential at all: 401 with a bare `Bearer realm=…` challenge. */
 export class CredentialsMissingError extends RestguardError {
   readonly code = 'ERR_CREDENTIALS_MISSING' as const;
-  constructor(message = 'No credential was presented.', options?: { cause?: unknown }) {
-    super(message, options);
-  }
+  protected static override readonly defaultMessage = 'No credential was presented.';
 }
 /** A malformed request (two credentials, a token in the query string, an oversized header): 400. */
 export class RequestInvalidError extends RestguardError {
   readonly code = 'ERR_REQUEST_INVALID' as const;
+  protected static override readonly defaultMessage = 'The request is not valid.';
 }
 /** A request body over the cap, refused before more than the cap is read: 413, no challenge. */
 export class BodyTooLargeError extends RestguardError {
   readonly code = 'ERR_BODY_TOO_LARGE' as const;
-  constructor(message = 'The request body is too large.', options?: { cause?: unknown }) {
-    super(message, options);
-  }
+  protected static override readonly defaultMessage = 'The request body is too large.';
 }
 /** A token that is not valid (signature, issuer, audience, type, claims): 401 `invalid_token`. */
 export class TokenInvalidError extends RestguardError {
   readonly code = 'ERR_TOKEN_INVALID' as const;
-  constructor(message = 'The access token is not valid.', options?: { cause?: unknown }) {
-    super(message, options);
-  }
+  protected static override readonly defaultMessage = 'The access token is not valid.';
 }
 /** A token past its `exp`: 401 `invalid_token`. */
 export class TokenExpiredError extends RestguardError {
   readonly code = 'ERR_TOKEN_EXPIRED' as const;
-  constructor(message = 'The access token has expired.', options?: { cause?: unknown }) {
-    super(message, options);
-  }
+  protected static override readonly defaultMessage = 'The access token has expired.';
 }
 /** A valid credential without the scopes/permissions the route needs: 403 `insufficient_scope`. */
 export class ScopeInsufficientError extends RestguardError {
@@ -105,9 +107,7 @@ export class ScopeInsufficientError extends RestguardError {
 /** An API key that is malformed, unknown, expired or revoked: 401 `invalid_token`. */
 export class ApiKeyInvalidError extends RestguardError {
   readonly code = 'ERR_API_KEY_INVALID' as const;
-  constructor(message = 'The API key is not valid.', options?: { cause?: unknown }) {
-    super(message, options);
-  }
+  protected static override readonly defaultMessage = 'The API key is not valid.';
 }
 /** A credential sent over plain HTTP, or a request that must use HTTPS: 403 `https_required`. */
 export class HttpsRequiredError extends RestguardError {
@@ -122,9 +122,7 @@ const HTTPS_REQUIRED_FIX =
 /** A state-changing request authenticated by a session cookie from another origin: 403. */
 export class CsrfRejectedError extends RestguardError {
   readonly code = 'ERR_CSRF_REJECTED' as const;
-  constructor(message = 'Cross-site request refused.', options?: { cause?: unknown }) {
-    super(message, options);
-  }
+  protected static override readonly defaultMessage = 'Cross-site request refused.';
 }
 /**
  * The credential's rate limit is spent: 429 (RFC 6585 §4) with `Retry-After` and the IETF
@@ -150,9 +148,7 @@ export class RateLimitedError extends RestguardError {
 /** A missing, malformed or failing DPoP proof (RFC 9449 §4.3): 401 `invalid_dpop_proof`. */
 export class DpopProofInvalidError extends RestguardError {
   readonly code = 'ERR_DPOP_PROOF_INVALID' as const;
-  constructor(message = 'The DPoP proof is not valid.', options?: { cause?: unknown }) {
-    super(message, options);
-  }
+  protected static override readonly defaultMessage = 'The DPoP proof is not valid.';
 }
 /** RFC 9449 §8: the proof must carry the server's nonce, sent back in `DPoP-Nonce`: 401 `use_dpop_nonce`. */
 export class DpopNonceRequiredError extends RestguardError {
