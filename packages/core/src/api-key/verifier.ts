@@ -144,7 +144,7 @@ export interface ApiKeyVerifier {
   flush(): Promise<void>;
 }
 
-function positive(value: number | undefined, fallback: number, name: string): number {
+function nonNegative(value: number | undefined, fallback: number, name: string): number {
   const out = value ?? fallback;
   if (!Number.isFinite(out) || out < 0)
     throw new ConfigInvalidError(`apiKeys.${name} must be a non-negative number.`);
@@ -182,7 +182,7 @@ interface VerifierParts {
  */
 export function createApiKeyVerifier(options: ApiKeyOptions): ApiKeyVerifier {
   const parts = verifierParts(options);
-  const flushMs = positive(options.lastUsedFlushSeconds, 30, 'lastUsedFlushSeconds') * 1000;
+  const flushMs = nonNegative(options.lastUsedFlushSeconds, 30, 'lastUsedFlushSeconds') * 1000;
   const { known, unknown } = parts;
   const unsubscribe = parts.store.subscribe((change) => {
     parts.generation++;
@@ -253,15 +253,15 @@ function createCaches(
 ): Pick<VerifierParts, 'known' | 'unknown'> {
   const bounds = cache === false ? { maxEntries: 0, negativeMaxEntries: 0 } : (cache ?? {});
   const known = createLruCache<string, Known>({
-    maxEntries: positive(bounds.maxEntries, 10_000, 'cache.maxEntries'),
-    ttlMs: positive(bounds.ttlSeconds, 60, 'cache.ttlSeconds') * 1000,
+    maxEntries: nonNegative(bounds.maxEntries, 10_000, 'cache.maxEntries'),
+    ttlMs: nonNegative(bounds.ttlSeconds, 60, 'cache.ttlSeconds') * 1000,
     now: clock,
     sizeOf: (hash, entry) => ENTRY_OVERHEAD + retainedSize(hash) + retainedSize(entry),
-    maxBytes: positive(bounds.maxBytes, 16 * 1024 * 1024, 'cache.maxBytes'),
+    maxBytes: nonNegative(bounds.maxBytes, 16 * 1024 * 1024, 'cache.maxBytes'),
   });
   const unknown = createLruCache<string, true>({
-    maxEntries: positive(bounds.negativeMaxEntries, 10_000, 'cache.negativeMaxEntries'),
-    ttlMs: positive(bounds.negativeTtlSeconds, 30, 'cache.negativeTtlSeconds') * 1000,
+    maxEntries: nonNegative(bounds.negativeMaxEntries, 10_000, 'cache.negativeMaxEntries'),
+    ttlMs: nonNegative(bounds.negativeTtlSeconds, 30, 'cache.negativeTtlSeconds') * 1000,
     now: clock,
     sizeOf: (hash) => ENTRY_OVERHEAD + retainedSize(hash),
   });
