@@ -253,45 +253,21 @@ interface Row {
 }
 
 /** The single table: code → status, RFC 6750 error and problem title. */
+// biome-ignore format: a table, one row a line
 const table: Record<RestguardErrorCode, Row> = {
   ERR_CREDENTIALS_MISSING: { status: 401, title: 'Authentication required', challenge: true },
   ERR_REQUEST_INVALID: { status: 400, error: 'invalid_request', title: 'Invalid request', challenge: true },
   ERR_BODY_TOO_LARGE: { status: 413, title: 'Content Too Large', challenge: false, type: 'body_too_large' },
   ERR_TOKEN_INVALID: { status: 401, error: 'invalid_token', title: 'Invalid token', challenge: true },
   ERR_TOKEN_EXPIRED: { status: 401, error: 'invalid_token', title: 'Token expired', challenge: true },
-  ERR_SCOPE_INSUFFICIENT: {
-    status: 403,
-    error: 'insufficient_scope',
-    title: 'Insufficient scope',
-    challenge: true,
-  },
+  ERR_SCOPE_INSUFFICIENT: { status: 403, error: 'insufficient_scope', title: 'Insufficient scope', challenge: true },
   ERR_API_KEY_INVALID: { status: 401, error: 'invalid_token', title: 'Invalid API key', challenge: true },
   ERR_HTTPS_REQUIRED: { status: 403, error: 'https_required', title: 'HTTPS required', challenge: false },
-  ERR_CSRF_REJECTED: {
-    status: 403,
-    error: 'csrf_rejected',
-    title: 'Cross-site request refused',
-    challenge: false,
-  },
+  ERR_CSRF_REJECTED: { status: 403, error: 'csrf_rejected', title: 'Cross-site request refused', challenge: false },
   ERR_RATE_LIMITED: { status: 429, error: 'rate_limited', title: 'Too many requests', challenge: false },
-  ERR_DPOP_PROOF_INVALID: {
-    status: 401,
-    error: 'invalid_dpop_proof',
-    title: 'Invalid DPoP proof',
-    challenge: true,
-  },
-  ERR_DPOP_NONCE_REQUIRED: {
-    status: 401,
-    error: 'use_dpop_nonce',
-    title: 'DPoP nonce required',
-    challenge: true,
-  },
-  ERR_UNAVAILABLE: {
-    status: 503,
-    error: 'temporarily_unavailable',
-    title: 'Service unavailable',
-    challenge: false,
-  },
+  ERR_DPOP_PROOF_INVALID: { status: 401, error: 'invalid_dpop_proof', title: 'Invalid DPoP proof', challenge: true },
+  ERR_DPOP_NONCE_REQUIRED: { status: 401, error: 'use_dpop_nonce', title: 'DPoP nonce required', challenge: true },
+  ERR_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable', title: 'Service unavailable', challenge: false },
   ERR_CONFIG_INVALID: { status: 500, title: 'Internal server error', challenge: false },
 };
 

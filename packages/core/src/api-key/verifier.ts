@@ -74,6 +74,27 @@ export interface ApiKeyOptions {
   now?: () => Date;
 }
 
+/** The schemes lookups try: `accepted` checked against the hasher's, in the hasher's order. */
+function acceptedSchemesOf(hasher: ApiKeyHasher, accepted: readonly string[] | undefined): readonly string[] {
+  if (accepted === undefined) return hasher.schemes;
+  if (!Array.isArray(accepted) || accepted.length === 0) {
+    throw new ConfigInvalidError('apiKeys.acceptedSchemes must list at least the current scheme.');
+  }
+  for (const scheme of accepted) {
+    if (!hasher.schemes.includes(scheme)) {
+      throw new ConfigInvalidError(
+        `apiKeys.acceptedSchemes: unknown scheme "${scheme}" (known: ${hasher.schemes.join(', ')}).`,
+      );
+    }
+  }
+  if (!accepted.includes(hasher.currentScheme)) {
+    throw new ConfigInvalidError(
+      `apiKeys.acceptedSchemes must include the current scheme "${hasher.currentScheme}".`,
+    );
+  }
+  return hasher.schemes.filter((scheme) => accepted.includes(scheme));
+}
+
 /** Every key of {@link ApiKeyOptions}; anything else is refused at start-up. */
 export const API_KEY_OPTION_KEYS = optionKeys<ApiKeyOptions>({
   store: true,
@@ -95,27 +116,6 @@ export const API_KEY_CACHE_OPTION_KEYS = optionKeys<ApiKeyCacheOptions>({
   negativeMaxEntries: true,
   negativeTtlSeconds: true,
 });
-
-/** The schemes lookups try: `accepted` checked against the hasher's, in the hasher's order. */
-function acceptedSchemesOf(hasher: ApiKeyHasher, accepted: readonly string[] | undefined): readonly string[] {
-  if (accepted === undefined) return hasher.schemes;
-  if (!Array.isArray(accepted) || accepted.length === 0) {
-    throw new ConfigInvalidError('apiKeys.acceptedSchemes must list at least the current scheme.');
-  }
-  for (const scheme of accepted) {
-    if (!hasher.schemes.includes(scheme)) {
-      throw new ConfigInvalidError(
-        `apiKeys.acceptedSchemes: unknown scheme "${scheme}" (known: ${hasher.schemes.join(', ')}).`,
-      );
-    }
-  }
-  if (!accepted.includes(hasher.currentScheme)) {
-    throw new ConfigInvalidError(
-      `apiKeys.acceptedSchemes must include the current scheme "${hasher.currentScheme}".`,
-    );
-  }
-  return hasher.schemes.filter((scheme) => accepted.includes(scheme));
-}
 
 /** Sizes of the verifier's caches and write-behind buffer. */
 export interface ApiKeyCacheStats {
