@@ -2,7 +2,7 @@
  * What the CLI prints. Records are copied field by field through an allow-list ({@link publicView}),
  * so a hash, a hash scheme or a key can never reach the output, whatever the store returns.
  */
-import type { ApiKeySummary } from '@restguard/core';
+import { type ApiKeySummary, toApiKeyInfo } from '@restguard/core';
 import { oneLine } from './errors.js';
 
 /** A key's state at a given moment, most severe first. */
@@ -48,13 +48,15 @@ const iso = (date: Date | null): string | null => (date ? date.toISOString() : n
  * JSON.stringify(records.map((r) => publicView(r, new Date())));
  */
 export function publicView(record: ApiKeySummary, now: Date): PublicKeyView {
+  // core's allow-list of a key's public fields (the principal's view), then the CLI's own ones.
+  const { id, name, prefix, permissions, subject, metadata } = toApiKeyInfo(record);
   return {
-    id: record.id,
-    name: record.name,
-    prefix: record.prefix,
-    permissions: [...record.permissions],
-    subject: record.subject,
-    metadata: { ...record.metadata },
+    id,
+    name,
+    prefix,
+    permissions: [...permissions],
+    subject,
+    metadata: { ...metadata },
     status: keyStatus(record, now),
     createdAt: record.createdAt.toISOString(),
     expiresAt: iso(record.expiresAt),

@@ -27,6 +27,8 @@ export * from './scope/evaluate.js';
 // --- sessions (browser SSO) ---
 export * from './session/index.js';
 
+// --- store support (shared rules of the API-key and client-certificate stores) ---
+export * from './store-support.js';
 // --- TLS policy ---
 export * from './tls/index.js';
 // --- tokens (JWT, JWKS, discovery, introspection) ---

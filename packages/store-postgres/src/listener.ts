@@ -30,6 +30,77 @@ export interface NotificationListenerOptions {
   onDisconnected?(): void;
 }
 
+/** A listener's state between reconnections. */
+interface ListenerState {
+  readonly options: NotificationListenerOptions;
+  stopped: boolean;
+  client: pg.Client | undefined;
+  /** The next reconnection's backoff, in ms. */
+  delay: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** Reconnects after the backoff (0.1 s doubling to 5 s), once at a time, unless stopped. */
+function scheduleReconnect(state: ListenerState): void {
+  if (state.stopped || state.timer) return;
+  state.options.onDisconnected?.();
+  state.timer = setTimeout(() => {
+    state.timer = undefined;
+    void connect(state);
+  }, state.delay);
+  state.timer.unref();
+  state.delay = Math.min(state.delay * 2, 5000);
+}
+
+/** A client whose errors and end schedule a reconnection, and whose notifications of this schema are passed on. */
+function createListenClient(state: ListenerState): pg.Client {
+  const { connection, schema, channel } = state.options;
+  const client = new pg.Client({
+    ...connection,
+    keepAlive: true,
+    connectionTimeoutMillis: 5000,
+    application_name: state.options.applicationName.slice(0, 63),
+  });
+  client.on('error', () => {
+    void client.end().catch(() => {});
+    if (state.client === client) scheduleReconnect(state);
+  });
+  client.on('end', () => {
+    if (state.client === client) scheduleReconnect(state);
+  });
+  client.on('notification', (message) => {
+    if (message.channel !== channel || !message.payload) return;
+    try {
+      const payload = JSON.parse(message.payload) as Record<string, unknown>;
+      if (payload.schema === schema) state.options.onPayload(payload);
+    } catch {
+      // not ours
+    }
+  });
+  return client;
+}
+
+async function connect(state: ListenerState): Promise<void> {
+  const next = createListenClient(state);
+  state.client = next;
+  try {
+    await next.connect();
+    await next.query(`LISTEN ${state.options.channel}`);
+    if (state.stopped) {
+      await next.end();
+      return;
+    }
+    state.delay = 100;
+    state.options.onConnected();
+  } catch {
+    if (state.client === next) {
+      state.client = undefined;
+      void next.end().catch(() => {});
+      scheduleReconnect(state);
+    }
+  }
+}
+
 /**
  * Listens on one channel with reconnection; payloads of other schemas are ignored.
  * @example
@@ -37,70 +108,14 @@ export interface NotificationListenerOptions {
  *   channel: 'restguard_sessions', applicationName: 'restguard sessions', onPayload: console.log, onConnected: () => resync() });
  */
 export function startNotificationListener(options: NotificationListenerOptions): ChangeListener {
-  const { connection, schema, channel } = options;
-  let stopped = false;
-  let client: pg.Client | undefined;
-  let delay = 100;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-
-  const retry = () => {
-    if (stopped || timer) return;
-    options.onDisconnected?.();
-    timer = setTimeout(() => {
-      timer = undefined;
-      void connect();
-    }, delay);
-    timer.unref();
-    delay = Math.min(delay * 2, 5000);
-  };
-  const connect = async () => {
-    const next = new pg.Client({
-      ...connection,
-      keepAlive: true,
-      connectionTimeoutMillis: 5000,
-      application_name: options.applicationName.slice(0, 63),
-    });
-    client = next;
-    next.on('error', () => {
-      void next.end().catch(() => {});
-      if (client === next) retry();
-    });
-    next.on('end', () => {
-      if (client === next) retry();
-    });
-    next.on('notification', (message) => {
-      if (message.channel !== channel || !message.payload) return;
-      try {
-        const payload = JSON.parse(message.payload) as Record<string, unknown>;
-        if (payload.schema === schema) options.onPayload(payload);
-      } catch {
-        // not ours
-      }
-    });
-    try {
-      await next.connect();
-      await next.query(`LISTEN ${channel}`);
-      if (stopped) {
-        await next.end();
-        return;
-      }
-      delay = 100;
-      options.onConnected();
-    } catch {
-      if (client === next) {
-        client = undefined;
-        void next.end().catch(() => {});
-        retry();
-      }
-    }
-  };
-  void connect();
+  const state: ListenerState = { options, stopped: false, client: undefined, delay: 100, timer: undefined };
+  void connect(state);
   return {
     async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      const current = client;
-      client = undefined;
+      state.stopped = true;
+      if (state.timer) clearTimeout(state.timer);
+      const current = state.client;
+      state.client = undefined;
       await current?.end().catch(() => {});
     },
   };

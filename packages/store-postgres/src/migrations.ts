@@ -144,21 +144,23 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
  * await migratePostgres(pool, 'restguard'); // [1, 2] the first time, [] afterwards
  */
 export async function migratePostgres(pool: pg.Pool, schema: string): Promise<number[]> {
-  const s = quoteIdentifier(schema);
+  const quotedSchema = quoteIdentifier(schema);
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS, schema]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quotedSchema}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${quotedSchema}.schema_migrations (
       version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`);
+    const { rows } = await client.query<{ version: number }>(
+      `SELECT version FROM ${quotedSchema}.schema_migrations`,
+    );
     const applied = new Set(rows.map((row) => row.version));
     const done: number[] = [];
     for (const migration of POSTGRES_MIGRATIONS) {
       if (applied.has(migration.version)) continue;
-      await client.query(migration.sql(s));
-      await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [
+      await client.query(migration.sql(quotedSchema));
+      await client.query(`INSERT INTO ${quotedSchema}.schema_migrations (version, name) VALUES ($1, $2)`, [
         migration.version,
         migration.name,
       ]);

@@ -1,45 +1,15 @@
 /** Mapping between `<schema>.api_keys` rows (as pg parses them) and core's {@link ApiKeyRecord}. */
-import type { ApiKeyRecord } from '@restguard/core';
+import { type ApiKeyColumns, type ApiKeyRecord, apiKeyRecordFromColumns } from '@restguard/core';
 
-/** A row as pg returns it (timestamptz → Date, text[] → string[], jsonb → object). */
-export interface ApiKeyRow {
-  id: string;
-  name: string;
-  prefix: string;
-  hash: string;
-  hash_scheme: string;
-  permissions: string[];
-  subject: string | null;
-  metadata: Record<string, unknown>;
-  created_at: Date;
-  expires_at: Date | null;
-  revoked_at: Date | null;
-  last_used_at: Date | null;
-  rotated_from_id: string | null;
-  rotated_to_id: string | null;
-  /** Schema version 4. */
-  rate_limit: string | null;
-}
+/**
+ * A row as pg returns it (timestamptz → Date, text[] → string[], jsonb → object): already the decoded
+ * columns core maps.
+ */
+export type ApiKeyRow = ApiKeyColumns;
 
-/** Row → record. */
+/** Row → record (core's row mapping: pg has already decoded every column). */
 export function fromRow(row: ApiKeyRow): ApiKeyRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    prefix: row.prefix,
-    hash: row.hash,
-    hashScheme: row.hash_scheme,
-    permissions: [...row.permissions],
-    subject: row.subject,
-    metadata: row.metadata ?? {},
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    lastUsedAt: row.last_used_at,
-    rotatedFromId: row.rotated_from_id,
-    rotatedToId: row.rotated_to_id,
-    ...(row.rate_limit ? { rateLimit: row.rate_limit } : {}),
-  };
+  return apiKeyRecordFromColumns(row);
 }
 
 /** The insert statement for a quoted schema; parameters from {@link insertParams}. */

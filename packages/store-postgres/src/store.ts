@@ -5,12 +5,15 @@
  * Any pool or connection failure rejects with `UnavailableError` (503), never a pass.
  */
 import {
-  ApiKeyManagementError,
+  type ApiKeyRecord,
   type ApiKeyStore,
-  type ApiKeyStoreChange,
+  type ApiKeyStoreListener,
+  apiKeyStoreClosedError,
+  apiKeyStoreError,
+  assertApiKeyRotatable,
   ConfigInvalidError,
-  isRestguardError,
-  UnavailableError,
+  notifyApiKeyListeners,
+  notifyApiKeyRotation,
 } from '@restguard/core';
 import pg from 'pg';
 import { type ChangeListener, startChangeListener } from './listener.js';
@@ -58,28 +61,29 @@ export interface PostgresApiKeyStore extends ApiKeyStore {
   sessionRevocations(): PostgresSessionRevocationList;
 }
 
-function fail(err: unknown): never {
-  if (isRestguardError(err)) throw err;
-  const code = (err as { code?: unknown })?.code;
-  if (typeof code === 'string' && code.startsWith('23')) {
-    throw new ApiKeyManagementError('conflict', 'An API key with this id or hash already exists.', {
-      cause: err,
-    });
-  }
-  throw new UnavailableError('The API-key store is unavailable.', { cause: err });
+/** What one PostgreSQL store keeps between calls. */
+interface PostgresStoreContext {
+  readonly pool: pg.Pool;
+  /** The application's pool (never ended by the store), or undefined for the store's own. */
+  readonly ownersPool: pg.Pool | undefined;
+  readonly schema: string;
+  /** The quoted schema, as it goes into SQL. */
+  readonly quotedSchema: string;
+  /** The LISTEN connection's settings: the connection string, or those of the application's pool. */
+  readonly listenConfig: pg.ClientConfig;
+  readonly autoMigrate: boolean;
+  readonly listeners: Set<ApiKeyStoreListener>;
+  listener: ChangeListener | undefined;
+  sessions: PostgresSessionRevocationList | undefined;
+  ready: Promise<void> | undefined;
+  closed: boolean;
 }
 
-/**
- * Creates the store. Nothing connects until first use; an unreachable server makes each call reject
- * with `UnavailableError`, and the store recovers by itself once the server is back.
- * @example
- * import { createPostgresApiKeyStore } from '@restguard/store-postgres';
- * const store = createPostgresApiKeyStore({ connectionString: process.env.DATABASE_URL! });
- * const guard = createGuard({ apiKeys: { store } });
- * // or on the pool the application already has:
- * const shared = createPostgresApiKeyStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) });
- */
-export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): PostgresApiKeyStore {
+/** A unique-constraint (class 23, integrity) violation: the write conflicts with a stored key. */
+const isIntegrityViolation = (code: string): boolean => code.startsWith('23');
+
+/** Checks the options that are wrong whatever the database: throws `ConfigInvalidError`. */
+function checkOptions(options: PostgresApiKeyStoreOptions): string {
   const { connectionString, pool: ownersPool } = options;
   if (ownersPool !== undefined) {
     if (
@@ -98,7 +102,12 @@ export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): 
   if (!SCHEMA_PATTERN.test(schema)) {
     throw new ConfigInvalidError('A schema name must be lowercase letters, digits and "_" (at most 63).');
   }
-  const s = quoteIdentifier(schema);
+  return schema;
+}
+
+function createContext(options: PostgresApiKeyStoreOptions): PostgresStoreContext {
+  const schema = checkOptions(options);
+  const { connectionString, pool: ownersPool } = options;
   const pool =
     ownersPool ??
     new pg.Pool({
@@ -113,187 +122,249 @@ export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): 
   // An idle client died (server restart): the pool replaces it; the next query reports any outage.
   // The owner of an application pool handles (or not) its events: the store adds no listener to it.
   if (!ownersPool) pool.on('error', () => {});
-  // The LISTEN connection's settings: the connection string, or those of the application's pool.
-  const listenConfig: pg.ClientConfig = ownersPool
-    ? { ...(ownersPool as pg.Pool & { options: pg.PoolConfig }).options }
-    : { connectionString };
-  const listeners = new Set<(change: ApiKeyStoreChange) => void>();
-  let listener: ChangeListener | undefined;
-  let sessions: PostgresSessionRevocationList | undefined;
-  let ready: Promise<void> | undefined;
-  let closed = false;
-
-  const emit = (change: ApiKeyStoreChange) => {
-    for (const fn of [...listeners]) {
-      try {
-        fn(change);
-      } catch {
-        // a listener's failure never breaks the store
-      }
-    }
-  };
-  const prepare = (): Promise<void> => {
-    if (closed) return Promise.reject(new UnavailableError('The API-key store is closed.'));
-    if (options.autoMigrate === false) return Promise.resolve();
-    ready ??= migratePostgres(pool, schema).then(
-      () => undefined,
-      (err) => {
-        ready = undefined;
-        throw err;
-      },
-    );
-    return ready;
-  };
-  const run = async <T>(work: () => Promise<T>): Promise<T> => {
-    try {
-      await prepare();
-      return await work();
-    } catch (err) {
-      fail(err);
-    }
-  };
-  const query = async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) =>
-    (await pool.query<R>(sql, params)).rows;
-  const select = `SELECT * FROM ${s}.api_keys`;
-
   return {
+    pool,
+    ownersPool,
     schema,
-    migrate: () =>
-      run(async () => {
-        await migratePostgres(pool, schema);
-      }),
-    insert: (record) =>
-      run(async () => {
-        await query(insertSql(s), insertParams(record));
-        emit({ id: record.id, hash: record.hash });
-      }),
-    findByHash: (hash) =>
-      run(async () => {
-        const [row] = await query<ApiKeyRow>(`${select} WHERE hash = $1`, [hash]);
-        return row ? fromRow(row) : null;
-      }),
-    findById: (id) =>
-      run(async () => {
-        const [row] = await query<ApiKeyRow>(`${select} WHERE id = $1`, [id]);
-        return row ? fromRow(row) : null;
-      }),
-    list: (listOptions = {}) =>
-      run(async () => {
-        const where = listOptions.includeRevoked ? '' : 'WHERE revoked_at IS NULL';
-        return (await query<ApiKeyRow>(`${select} ${where} ORDER BY created_at, id`)).map(fromRow);
-      }),
-    revoke: (id, at) =>
-      run(async () => {
-        const [row] = await query<{ hash: string }>(
-          `UPDATE ${s}.api_keys SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1 RETURNING hash`,
-          [id, at],
-        );
-        if (!row) return false;
-        emit({ id, hash: row.hash });
-        return true;
-      }),
-    setRateLimit: (id, rateLimit) =>
-      run(async () => {
-        // Not a column the change trigger watches: the notification is sent here, in the same statement.
-        const [row] = await query<{ hash: string }>(
-          `WITH updated AS (UPDATE ${s}.api_keys SET rate_limit = $2 WHERE id = $1 RETURNING id, hash)
+    quotedSchema: quoteIdentifier(schema),
+    listenConfig: ownersPool
+      ? { ...(ownersPool as pg.Pool & { options: pg.PoolConfig }).options }
+      : { connectionString },
+    autoMigrate: options.autoMigrate !== false,
+    listeners: new Set(),
+    listener: undefined,
+    sessions: undefined,
+    ready: undefined,
+    closed: false,
+  };
+}
+
+/** Runs the migrations once (again after a failure); a closed store rejects. */
+function prepare(context: PostgresStoreContext): Promise<void> {
+  if (context.closed) return Promise.reject(apiKeyStoreClosedError());
+  if (!context.autoMigrate) return Promise.resolve();
+  context.ready ??= migratePostgres(context.pool, context.schema).then(
+    () => undefined,
+    (err) => {
+      context.ready = undefined;
+      throw err;
+    },
+  );
+  return context.ready;
+}
+
+/** Runs a store call after the migrations; failures reject as core's store errors (503, or `conflict`). */
+async function run<T>(context: PostgresStoreContext, work: () => Promise<T>): Promise<T> {
+  try {
+    await prepare(context);
+    return await work();
+  } catch (err) {
+    throw apiKeyStoreError(err, isIntegrityViolation);
+  }
+}
+
+async function query<R extends pg.QueryResultRow>(
+  context: PostgresStoreContext,
+  sql: string,
+  params: unknown[] = [],
+): Promise<R[]> {
+  return (await context.pool.query<R>(sql, params)).rows;
+}
+
+async function findKey(context: PostgresStoreContext, column: 'hash' | 'id', value: string) {
+  const [row] = await query<ApiKeyRow>(
+    context,
+    `SELECT * FROM ${context.quotedSchema}.api_keys WHERE ${column} = $1`,
+    [value],
+  );
+  return row ? fromRow(row) : null;
+}
+
+async function listKeys(context: PostgresStoreContext, includeRevoked?: boolean): Promise<ApiKeyRecord[]> {
+  const where = includeRevoked ? '' : 'WHERE revoked_at IS NULL';
+  return (
+    await query<ApiKeyRow>(
+      context,
+      `SELECT * FROM ${context.quotedSchema}.api_keys ${where} ORDER BY created_at, id`,
+    )
+  ).map(fromRow);
+}
+
+/** Runs an update returning the key's hash; notifies and answers true when a key was changed. */
+async function changeKey(context: PostgresStoreContext, id: string, sql: string, params: unknown[]) {
+  const [row] = await query<{ hash: string }>(context, sql, params);
+  if (!row) return false;
+  notifyApiKeyListeners(context.listeners, { id, hash: row.hash });
+  return true;
+}
+
+function revokeKey(context: PostgresStoreContext, id: string, at: Date): Promise<boolean> {
+  return changeKey(
+    context,
+    id,
+    `UPDATE ${context.quotedSchema}.api_keys SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1 RETURNING hash`,
+    [id, at],
+  );
+}
+
+function setKeyRateLimit(
+  context: PostgresStoreContext,
+  id: string,
+  rateLimit: string | null,
+): Promise<boolean> {
+  // Not a column the change trigger watches: the notification is sent here, in the same statement.
+  return changeKey(
+    context,
+    id,
+    `WITH updated AS (UPDATE ${context.quotedSchema}.api_keys SET rate_limit = $2 WHERE id = $1 RETURNING id, hash)
            SELECT hash, pg_notify('${POSTGRES_CHANNEL}',
              json_build_object('schema', $3::text, 'id', id, 'hash', hash)::text) FROM updated`,
-          [id, rateLimit, schema],
-        );
-        if (!row) return false;
-        emit({ id, hash: row.hash });
-        return true;
-      }),
-    rotate: (oldId, next, graceUntil) =>
-      run(async () => {
-        const client = await pool.connect();
-        let old: { hash: string; revoked_at: Date | null; rotated_to_id: string | null } | undefined;
-        try {
-          await client.query('BEGIN');
-          [old] = (
-            await client.query(
-              `SELECT hash, revoked_at, rotated_to_id FROM ${s}.api_keys WHERE id = $1 FOR UPDATE`,
-              [oldId],
-            )
-          ).rows;
-          if (!old) throw new ApiKeyManagementError('not_found', 'No API key has this id.');
-          if (old.revoked_at !== null || old.rotated_to_id !== null) {
-            throw new ApiKeyManagementError(
-              'conflict',
-              'A revoked or already rotated key cannot be rotated.',
-            );
-          }
-          await client.query(insertSql(s), insertParams({ ...next, rotatedFromId: oldId }));
-          await client.query(
-            `UPDATE ${s}.api_keys SET rotated_to_id = $2, expires_at = least(coalesce(expires_at, $3), $3) WHERE id = $1`,
-            [oldId, next.id, graceUntil],
-          );
-          await client.query('COMMIT');
-        } catch (err) {
-          await client.query('ROLLBACK').catch(() => {});
-          throw err;
-        } finally {
-          client.release();
-        }
-        emit({ id: oldId, hash: old.hash });
-        emit({ id: next.id, hash: next.hash });
-      }),
-    touch: (entries) =>
-      run(async () => {
-        const latest = new Map<string, Date>();
-        for (const { id, lastUsedAt } of entries) {
-          const seen = latest.get(id);
-          if (!seen || seen < lastUsedAt) latest.set(id, lastUsedAt);
-        }
-        if (latest.size === 0) return;
-        await query(
-          `UPDATE ${s}.api_keys k SET last_used_at = v.at
+    [id, rateLimit, context.schema],
+  );
+}
+
+/** The rotation's statements, in one transaction on one client (the old row locked first). */
+async function rotateInTransaction(
+  context: PostgresStoreContext,
+  client: pg.PoolClient,
+  oldId: string,
+  next: ApiKeyRecord,
+  graceUntil: Date,
+): Promise<{ hash: string }> {
+  const schema = context.quotedSchema;
+  await client.query('BEGIN');
+  const [old] = (
+    await client.query<{ hash: string; revoked_at: Date | null; rotated_to_id: string | null }>(
+      `SELECT hash, revoked_at, rotated_to_id FROM ${schema}.api_keys WHERE id = $1 FOR UPDATE`,
+      [oldId],
+    )
+  ).rows;
+  assertApiKeyRotatable(old && { revoked: old.revoked_at !== null, rotated: old.rotated_to_id !== null });
+  await client.query(insertSql(schema), insertParams({ ...next, rotatedFromId: oldId }));
+  await client.query(
+    `UPDATE ${schema}.api_keys SET rotated_to_id = $2, expires_at = least(coalesce(expires_at, $3), $3) WHERE id = $1`,
+    [oldId, next.id, graceUntil],
+  );
+  await client.query('COMMIT');
+  return old!;
+}
+
+async function rotateKey(context: PostgresStoreContext, oldId: string, next: ApiKeyRecord, graceUntil: Date) {
+  const client = await context.pool.connect();
+  let old: { hash: string };
+  try {
+    old = await rotateInTransaction(context, client, oldId, next, graceUntil);
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+  notifyApiKeyRotation(context.listeners, { id: oldId, hash: old.hash }, next);
+}
+
+async function touchKeys(
+  context: PostgresStoreContext,
+  entries: ReadonlyArray<{ id: string; lastUsedAt: Date }>,
+) {
+  const latest = new Map<string, Date>();
+  for (const { id, lastUsedAt } of entries) {
+    const seen = latest.get(id);
+    if (!seen || seen < lastUsedAt) latest.set(id, lastUsedAt);
+  }
+  if (latest.size === 0) return;
+  await query(
+    context,
+    `UPDATE ${context.quotedSchema}.api_keys k SET last_used_at = v.at
            FROM unnest($1::text[], $2::timestamptz[]) AS v(id, at)
            WHERE k.id = v.id AND (k.last_used_at IS NULL OR k.last_used_at < v.at)`,
-          [[...latest.keys()], [...latest.values()]],
-        );
-      }),
-    rehash: (id, hash, hashScheme) =>
-      run(async () => {
-        const [row] = await query<{ hash: string }>(
-          `UPDATE ${s}.api_keys n SET hash = $2, hash_scheme = $3 FROM ${s}.api_keys o
+    [[...latest.keys()], [...latest.values()]],
+  );
+}
+
+async function rehashKey(context: PostgresStoreContext, id: string, hash: string, hashScheme: string) {
+  const schema = context.quotedSchema;
+  const [row] = await query<{ hash: string }>(
+    context,
+    `UPDATE ${schema}.api_keys n SET hash = $2, hash_scheme = $3 FROM ${schema}.api_keys o
            WHERE n.id = $1 AND o.id = n.id AND n.hash <> $2 RETURNING o.hash`,
-          [id, hash, hashScheme],
-        );
-        if (row) emit({ id, hash: row.hash });
+    [id, hash, hashScheme],
+  );
+  if (row) notifyApiKeyListeners(context.listeners, { id, hash: row.hash });
+}
+
+function sessionRevocations(context: PostgresStoreContext): PostgresSessionRevocationList {
+  context.sessions ??= createSessionTable({
+    pool: context.pool,
+    connection: context.listenConfig,
+    schema: context.schema,
+    quotedSchema: context.quotedSchema,
+    run: (work) => run(context, work),
+    clock: Date.now,
+    capacity: 100_000,
+  });
+  return context.sessions;
+}
+
+function subscribe(context: PostgresStoreContext, listener: ApiKeyStoreListener): () => void {
+  context.listeners.add(listener);
+  if (!context.listener && !context.closed) {
+    context.listener = startChangeListener(context.listenConfig, context.schema, (change) =>
+      notifyApiKeyListeners(context.listeners, change),
+    );
+  }
+  return () => {
+    context.listeners.delete(listener);
+    if (context.listeners.size === 0 && context.listener) {
+      void context.listener.stop();
+      context.listener = undefined;
+    }
+  };
+}
+
+async function closeStore(context: PostgresStoreContext): Promise<void> {
+  if (context.closed) return;
+  context.closed = true;
+  context.listeners.clear();
+  await context.listener?.stop();
+  context.listener = undefined;
+  await context.sessions?.close();
+  if (!context.ownersPool) await context.pool.end().catch(() => {});
+}
+
+/**
+ * Creates the store. Nothing connects until first use; an unreachable server makes each call reject
+ * with `UnavailableError`, and the store recovers by itself once the server is back.
+ * @example
+ * import { createPostgresApiKeyStore } from '@restguard/store-postgres';
+ * const store = createPostgresApiKeyStore({ connectionString: process.env.DATABASE_URL! });
+ * const guard = createGuard({ apiKeys: { store } });
+ * // or on the pool the application already has:
+ * const shared = createPostgresApiKeyStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) });
+ */
+export function createPostgresApiKeyStore(options: PostgresApiKeyStoreOptions): PostgresApiKeyStore {
+  const context = createContext(options);
+  return {
+    schema: context.schema,
+    migrate: () =>
+      run(context, async () => {
+        await migratePostgres(context.pool, context.schema);
       }),
-    sessionRevocations() {
-      sessions ??= createSessionTable({
-        pool,
-        connection: listenConfig,
-        schema,
-        s,
-        run,
-        clock: Date.now,
-        capacity: 100_000,
-      });
-      return sessions;
-    },
-    subscribe(fn) {
-      listeners.add(fn);
-      if (!listener && !closed) listener = startChangeListener(listenConfig, schema, emit);
-      return () => {
-        listeners.delete(fn);
-        if (listeners.size === 0 && listener) {
-          void listener.stop();
-          listener = undefined;
-        }
-      };
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      listeners.clear();
-      await listener?.stop();
-      listener = undefined;
-      await sessions?.close();
-      if (!ownersPool) await pool.end().catch(() => {});
-    },
+    insert: (record) =>
+      run(context, async () => {
+        await query(context, insertSql(context.quotedSchema), insertParams(record));
+        notifyApiKeyListeners(context.listeners, { id: record.id, hash: record.hash });
+      }),
+    findByHash: (hash) => run(context, () => findKey(context, 'hash', hash)),
+    findById: (id) => run(context, () => findKey(context, 'id', id)),
+    list: (listOptions = {}) => run(context, () => listKeys(context, listOptions.includeRevoked)),
+    revoke: (id, at) => run(context, () => revokeKey(context, id, at)),
+    setRateLimit: (id, rateLimit) => run(context, () => setKeyRateLimit(context, id, rateLimit)),
+    rotate: (oldId, next, graceUntil) => run(context, () => rotateKey(context, oldId, next, graceUntil)),
+    touch: (entries) => run(context, () => touchKeys(context, entries)),
+    rehash: (id, hash, hashScheme) => run(context, () => rehashKey(context, id, hash, hashScheme)),
+    sessionRevocations: () => sessionRevocations(context),
+    subscribe: (listener) => subscribe(context, listener),
+    close: () => closeStore(context),
   };
 }

@@ -7,7 +7,9 @@ import {
   type ClientCertificateMatch,
   type ClientCertificateRule,
   type ClientCertificateStore,
-  UnavailableError,
+  clientCertificateRuleFromColumns,
+  clientCertificateStoreError,
+  databaseErrorCode,
 } from '@restguard/core';
 import Database from 'better-sqlite3';
 import { migrateSqlite } from './migrations.js';
@@ -30,20 +32,108 @@ interface Row {
   name: string;
   match: ClientCertificateMatch;
   value: string;
+  /** JSON. */
   permissions: string;
   created_at: number;
   revoked_at: number | null;
 }
 
-const fromRow = (row: Row): ClientCertificateRule => ({
-  id: row.id,
-  name: row.name,
-  match: row.match,
-  value: row.value,
-  permissions: JSON.parse(row.permissions) as string[],
-  createdAt: new Date(row.created_at),
-  revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at),
-});
+const fromRow = (row: Row): ClientCertificateRule =>
+  clientCertificateRuleFromColumns({
+    ...row,
+    permissions: JSON.parse(row.permissions) as string[],
+    created_at: new Date(row.created_at),
+    revoked_at: row.revoked_at === null ? null : new Date(row.revoked_at),
+  });
+
+/** What one client-certificate store keeps between calls. */
+interface RuleStoreContext {
+  readonly path: string;
+  readonly options: SqliteClientCertificateStoreOptions;
+  db: Database.Database | undefined;
+}
+
+function openDatabase(context: RuleStoreContext): Database.Database {
+  const { path, options } = context;
+  const opened = new Database(path, {
+    timeout: options.busyTimeoutMs ?? 5000,
+    fileMustExist: options.fileMustExist ?? false,
+  });
+  try {
+    // WAL is switched on where the schema is created, never merely by opening.
+    if (options.autoMigrate !== false) {
+      if (path !== ':memory:') opened.pragma('journal_mode = WAL');
+      migrateSqlite(opened);
+    }
+  } catch (err) {
+    opened.close();
+    throw err;
+  }
+  return opened;
+}
+
+/** Runs `work` on the (lazily opened) database; a duplicate active rule (only where `unique`) or any failure rejects. */
+async function run<T>(
+  context: RuleStoreContext,
+  work: (db: Database.Database) => T,
+  unique = false,
+): Promise<T> {
+  try {
+    context.db ??= openDatabase(context);
+    return work(context.db);
+  } catch (err) {
+    throw clientCertificateStoreError(
+      err,
+      unique && (databaseErrorCode(err)?.startsWith('SQLITE_CONSTRAINT') ?? false),
+    );
+  }
+}
+
+function insertRule(db: Database.Database, rule: ClientCertificateRule): void {
+  db.prepare(
+    `INSERT INTO restguard_client_certificates (id, name, match, value, permissions, created_at, revoked_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    rule.id,
+    rule.name,
+    rule.match,
+    rule.value,
+    JSON.stringify(rule.permissions),
+    rule.createdAt.getTime(),
+    rule.revokedAt?.getTime() ?? null,
+  );
+}
+
+function findActiveRules(
+  db: Database.Database,
+  keys: Parameters<ClientCertificateStore['findActive']>[0],
+): ClientCertificateRule[] {
+  if (keys.length === 0) return [];
+  const where = keys.map(() => '(match = ? AND value = ?)').join(' OR ');
+  const rows = db
+    .prepare(`SELECT * FROM restguard_client_certificates WHERE revoked_at IS NULL AND (${where})`)
+    .all(...keys.flatMap((key) => [key.match, key.value])) as Row[];
+  return rows.map(fromRow);
+}
+
+function listRules(db: Database.Database, includeRevoked?: boolean): ClientCertificateRule[] {
+  return (
+    db
+      .prepare(
+        `SELECT * FROM restguard_client_certificates ${includeRevoked ? '' : 'WHERE revoked_at IS NULL'} ORDER BY created_at, id`,
+      )
+      .all() as Row[]
+  ).map(fromRow);
+}
+
+function revokeRule(db: Database.Database, id: string, at: Date): boolean {
+  const found = db.prepare('SELECT revoked_at FROM restguard_client_certificates WHERE id = ?').get(id);
+  if (!found) return false;
+  db.prepare(
+    'UPDATE restguard_client_certificates SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+  ).run(at.getTime(), id);
+  return true;
+}
 
 /**
  * Opens (lazily) the client-certificate rules of a SQLite database. A failing database rejects with
@@ -55,90 +145,19 @@ const fromRow = (row: Row): ClientCertificateRule => ({
 export function createSqliteClientCertificateStore(
   options: SqliteClientCertificateStoreOptions,
 ): ClientCertificateStore {
-  const path = sqlitePathFromUrl(options.path);
-  let db: Database.Database | undefined;
-  const connection = () => {
-    if (!db) {
-      const opened = new Database(path, {
-        timeout: options.busyTimeoutMs ?? 5000,
-        fileMustExist: options.fileMustExist ?? false,
-      });
-      try {
-        // WAL is switched on where the schema is created, never merely by opening.
-        if (options.autoMigrate !== false) {
-          if (path !== ':memory:') opened.pragma('journal_mode = WAL');
-          migrateSqlite(opened);
-        }
-      } catch (err) {
-        opened.close();
-        throw err;
-      }
-      db = opened;
-    }
-    return db;
-  };
-  const run = async <T>(work: (d: Database.Database) => T, unique = false): Promise<T> => {
-    try {
-      return work(connection());
-    } catch (err) {
-      const code = (err as { code?: unknown })?.code;
-      if (unique && typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) {
-        throw new Error('An active rule already allows this certificate (or the id exists).', { cause: err });
-      }
-      throw new UnavailableError('The client-certificate store is unavailable.', { cause: err });
-    }
-  };
+  const context: RuleStoreContext = { path: sqlitePathFromUrl(options.path), options, db: undefined };
   return {
     migrate: () =>
-      run((d) => {
-        migrateSqlite(d);
+      run(context, (db) => {
+        migrateSqlite(db);
       }),
-    insert: (rule) =>
-      run((d) => {
-        d.prepare(
-          `INSERT INTO restguard_client_certificates (id, name, match, value, permissions, created_at, revoked_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        ).run(
-          rule.id,
-          rule.name,
-          rule.match,
-          rule.value,
-          JSON.stringify(rule.permissions),
-          rule.createdAt.getTime(),
-          rule.revokedAt?.getTime() ?? null,
-        );
-      }, true),
-    findActive: (keys) =>
-      run((d) => {
-        if (keys.length === 0) return [];
-        const where = keys.map(() => '(match = ? AND value = ?)').join(' OR ');
-        const rows = d
-          .prepare(`SELECT * FROM restguard_client_certificates WHERE revoked_at IS NULL AND (${where})`)
-          .all(...keys.flatMap((key) => [key.match, key.value])) as Row[];
-        return rows.map(fromRow);
-      }),
-    list: (listOptions = {}) =>
-      run((d) =>
-        (
-          d
-            .prepare(
-              `SELECT * FROM restguard_client_certificates ${listOptions.includeRevoked ? '' : 'WHERE revoked_at IS NULL'} ORDER BY created_at, id`,
-            )
-            .all() as Row[]
-        ).map(fromRow),
-      ),
-    revoke: (id, at) =>
-      run((d) => {
-        const found = d.prepare('SELECT revoked_at FROM restguard_client_certificates WHERE id = ?').get(id);
-        if (!found) return false;
-        d.prepare(
-          'UPDATE restguard_client_certificates SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
-        ).run(at.getTime(), id);
-        return true;
-      }),
+    insert: (rule) => run(context, (db) => insertRule(db, rule), true),
+    findActive: (keys) => run(context, (db) => findActiveRules(db, keys)),
+    list: (listOptions = {}) => run(context, (db) => listRules(db, listOptions.includeRevoked)),
+    revoke: (id, at) => run(context, (db) => revokeRule(db, id, at)),
     async close() {
-      db?.close();
-      db = undefined;
+      context.db?.close();
+      context.db = undefined;
     },
   };
 }

@@ -1,5 +1,5 @@
 /** Mapping between `restguard_api_keys` rows and core's {@link ApiKeyRecord}. Dates are epoch ms. */
-import type { ApiKeyRecord } from '@restguard/core';
+import { type ApiKeyRecord, apiKeyRecordFromColumns } from '@restguard/core';
 
 /** A row as better-sqlite3 returns it. */
 export interface ApiKeyRow {
@@ -24,25 +24,17 @@ export interface ApiKeyRow {
 const date = (value: number | null): Date | null => (value === null ? null : new Date(value));
 const ms = (value: Date | null): number | null => (value === null ? null : value.getTime());
 
-/** Row → record. */
+/** Row → record (JSON and epoch-ms columns decoded, then core's row mapping). */
 export function fromRow(row: ApiKeyRow): ApiKeyRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    prefix: row.prefix,
-    hash: row.hash,
-    hashScheme: row.hash_scheme,
+  return apiKeyRecordFromColumns({
+    ...row,
     permissions: JSON.parse(row.permissions) as string[],
-    subject: row.subject,
     metadata: JSON.parse(row.metadata) as Record<string, unknown>,
-    createdAt: new Date(row.created_at),
-    expiresAt: date(row.expires_at),
-    revokedAt: date(row.revoked_at),
-    lastUsedAt: date(row.last_used_at),
-    rotatedFromId: row.rotated_from_id,
-    rotatedToId: row.rotated_to_id,
-    ...(row.rate_limit ? { rateLimit: row.rate_limit } : {}),
-  };
+    created_at: new Date(row.created_at),
+    expires_at: date(row.expires_at),
+    revoked_at: date(row.revoked_at),
+    last_used_at: date(row.last_used_at),
+  });
 }
 
 /** Record → named parameters for the insert statement. */

@@ -35,16 +35,8 @@ export {
 } from './manage.js';
 export { createMemoryApiKeyStore } from './memory-store.js';
 export type { ApiKeyRecord, ApiKeyStore, ApiKeyStoreChange } from './store.js';
-export {
-  ApiKeyManagementError,
-  type ApiKeyManagementReason,
-  PERMISSION_PATTERN,
-  validateExpiry,
-  validateMetadata,
-  validateName,
-  validatePermissions,
-  validateSubject,
-} from './validate.js';
+// ApiKeyManagementError(+Reason), PERMISSION_PATTERN and the validate* helpers.
+export * from './validate.js';
 export {
   type ApiKeyCacheOptions,
   type ApiKeyCacheStats,

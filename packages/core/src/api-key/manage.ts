@@ -5,9 +5,9 @@
  * record handed back is an {@link ApiKeySummary}, which has no hash.
  */
 
-import { isRestguardError, UnavailableError } from '../errors.js';
 import type { ApiKeyInfo } from '../principal.js';
 import { formatRate, type RateLimit, toRateLimit } from '../rate-limit/rate.js';
+import { apiKeyStoreError } from '../store-support.js';
 import {
   assertApiKeyPrefix,
   DEFAULT_API_KEY_PREFIX,
@@ -105,7 +105,7 @@ export function newApiKeyId(): string {
 }
 
 /**
- * Runs a store call; anything that is not a restguard error becomes an {@link UnavailableError}.
+ * Runs a store call; anything that is not a restguard error becomes an `UnavailableError` (503).
  * @example
  * const record = await callStore(() => store.findById(id));
  */
@@ -113,8 +113,7 @@ export async function callStore<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (isRestguardError(err)) throw err;
-    throw new UnavailableError('The API-key store is unavailable.', { cause: err });
+    throw apiKeyStoreError(err);
   }
 }
 

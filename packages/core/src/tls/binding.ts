@@ -8,6 +8,7 @@
  * refused, as is a malformed `cnf`.
  */
 import { base64url } from 'jose';
+import { timingSafeEqualString } from '../api-key/hash.js';
 import { TokenInvalidError } from '../errors.js';
 
 /**
@@ -18,14 +19,6 @@ import { TokenInvalidError } from '../errors.js';
 export async function certificateThumbprint(certificate: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', certificate as Uint8Array<ArrayBuffer>);
   return base64url.encode(new Uint8Array(digest));
-}
-
-/** Compares two strings in time independent of where they differ. */
-function sameString(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
 }
 
 /**
@@ -53,7 +46,7 @@ export async function checkCertificateBinding(
   if (!certificate || certificate.length === 0) {
     throw new TokenInvalidError('The access token is bound to a client certificate that was not presented.');
   }
-  if (!sameString(await certificateThumbprint(certificate), expected)) {
+  if (!timingSafeEqualString(await certificateThumbprint(certificate), expected)) {
     throw new TokenInvalidError('The client certificate does not match the access token.');
   }
 }
