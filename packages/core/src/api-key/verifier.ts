@@ -231,6 +231,7 @@ function verifierParts(options: ApiKeyOptions): VerifierParts {
   const hasher = options.hasher ?? createApiKeyHasher({ peppers: options.peppers ?? [] });
   const schemes = acceptedSchemesOf(hasher, options.acceptedSchemes);
   const clock = options.now ? () => options.now!().getTime() : Date.now;
+  const { known, unknown } = createCaches(options.cache, clock);
   return {
     store,
     prefixes,
@@ -238,7 +239,8 @@ function verifierParts(options: ApiKeyOptions): VerifierParts {
     schemes,
     now: options.now ?? (() => new Date()),
     clock,
-    ...createCaches(options.cache, clock),
+    known,
+    unknown,
     inflight: new Map(),
     pending: new Map(),
     generation: 0,
