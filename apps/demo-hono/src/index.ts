@@ -23,19 +23,20 @@ export async function createListener(kit: DemoKit): Promise<RequestListener> {
   for (const route of kit.routes) {
     const path = colonPath(route.path);
     if (route.scopes !== null) app.on(route.method, path, requireScopes(route.scopes));
-    app.on(route.method, path, async (c) => {
-      const contentType = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
-      const body = contentType === 'application/json' ? await c.req.json().catch(() => undefined) : undefined;
+    app.on(route.method, path, async (context) => {
+      const contentType = context.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+      const body =
+        contentType === 'application/json' ? await context.req.json().catch(() => undefined) : undefined;
       const answer = await route.handle({
-        principal: c.get('auth'),
-        params: c.req.param(),
+        principal: context.get('auth'),
+        params: context.req.param(),
         body,
         contentType,
       });
       const status = answer.status as ContentfulStatusCode;
       return answer.status === 204
-        ? c.body(null, 204, answer.headers)
-        : c.body(answer.body, status, answer.headers);
+        ? context.body(null, 204, answer.headers)
+        : context.body(answer.body, status, answer.headers);
     });
   }
   kit.publishOpenApi(openApiDocument(app, kit.openApi));

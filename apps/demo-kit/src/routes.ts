@@ -88,38 +88,7 @@ export function createApiRoutes(options: { maxNotes?: number } = {}): DemoRoute[
       responses: { '200': 'The notes, newest first' },
       handle: () => json(200, [...notes.values()].reverse()),
     },
-    {
-      method: 'POST',
-      path: '/api/notes',
-      operationId: 'createNote',
-      summary: 'Add a note',
-      scopes: ['write'],
-      requestBody: {
-        type: 'object',
-        required: ['text'],
-        properties: { text: { type: 'string', minLength: 1, maxLength: 1000 } },
-        additionalProperties: false,
-      },
-      responses: { '201': 'The note, with its Location', '400': 'Invalid note', '415': 'Not JSON' },
-      handle: ({ principal, body, contentType }) => {
-        if (contentType !== 'application/json') {
-          return problem(415, 'Unsupported Media Type', 'Send the note as application/json.');
-        }
-        const text = (body as { text?: unknown } | null | undefined)?.text;
-        if (typeof text !== 'string' || text.trim() === '' || text.length > 1000) {
-          return problem(400, 'Invalid note', 'A note is {"text": "…"} with 1 to 1000 characters.');
-        }
-        if (notes.size >= maxNotes) notes.delete(notes.keys().next().value!);
-        const note: Note = {
-          id: crypto.randomUUID(),
-          text,
-          author: principal!.subject,
-          createdAt: new Date().toISOString(),
-        };
-        notes.set(note.id, note);
-        return json(201, note, { location: `/api/notes/${note.id}` });
-      },
-    },
+    createNoteRoute(notes, maxNotes),
     {
       method: 'DELETE',
       path: '/api/notes/{id}',
@@ -142,4 +111,40 @@ export function createApiRoutes(options: { maxNotes?: number } = {}): DemoRoute[
       handle: ({ principal }) => json(200, principalToJSON(principal!)),
     },
   ];
+}
+
+/** `POST /api/notes`: adds a note (JSON `{"text"}`), dropping the oldest beyond `maxNotes`. */
+function createNoteRoute(notes: Map<string, Note>, maxNotes: number): DemoRoute {
+  return {
+    method: 'POST',
+    path: '/api/notes',
+    operationId: 'createNote',
+    summary: 'Add a note',
+    scopes: ['write'],
+    requestBody: {
+      type: 'object',
+      required: ['text'],
+      properties: { text: { type: 'string', minLength: 1, maxLength: 1000 } },
+      additionalProperties: false,
+    },
+    responses: { '201': 'The note, with its Location', '400': 'Invalid note', '415': 'Not JSON' },
+    handle: ({ principal, body, contentType }) => {
+      if (contentType !== 'application/json') {
+        return problem(415, 'Unsupported Media Type', 'Send the note as application/json.');
+      }
+      const text = (body as { text?: unknown } | null | undefined)?.text;
+      if (typeof text !== 'string' || text.trim() === '' || text.length > 1000) {
+        return problem(400, 'Invalid note', 'A note is {"text": "…"} with 1 to 1000 characters.');
+      }
+      if (notes.size >= maxNotes) notes.delete(notes.keys().next().value!);
+      const note: Note = {
+        id: crypto.randomUUID(),
+        text,
+        author: principal!.subject,
+        createdAt: new Date().toISOString(),
+      };
+      notes.set(note.id, note);
+      return json(201, note, { location: `/api/notes/${note.id}` });
+    },
+  };
 }

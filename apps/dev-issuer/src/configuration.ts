@@ -68,26 +68,13 @@ export function createConfiguration(
   keys: DevIssuerKeys,
   outboundCa?: string,
 ): Configuration {
-  const { audience, opaqueAudiences, accessTokenTtlSeconds: ttl } = options;
+  const ttl = options.accessTokenTtlSeconds;
   return {
     adapter: createMemoryAdapter(),
     clients: clients(options),
     jwks: { keys: keys.jwks.keys.map((key) => ({ ...key })) } as Configuration['jwks'],
     cookies: { keys: [...keys.cookieKeys] },
-    findAccount: (_ctx, sub) => {
-      const account = findDevAccount(sub);
-      if (!account) return undefined;
-      return {
-        accountId: account.username,
-        claims: () => ({
-          sub: account.username,
-          name: account.name,
-          preferred_username: account.username,
-          email: `${account.username}@restguard.test`,
-          email_verified: true,
-        }),
-      };
-    },
+    findAccount: (_ctx, sub) => accountOf(sub),
     claims: {
       openid: ['sub'],
       profile: ['name', 'preferred_username'],
@@ -109,57 +96,7 @@ export function createConfiguration(
       Session: 24 * 3600,
       Grant: 24 * 3600,
     },
-    features: {
-      devInteractions: { enabled: false },
-      clientCredentials: { enabled: true },
-      // RFC 9449: a token request with a DPoP proof gets a DPoP-bound access token (`cnf.jkt`).
-      dPoP: { enabled: true },
-      revocation: {
-        enabled: true,
-        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
-      },
-      introspection: {
-        enabled: true,
-        allowedPolicy: async (_ctx, client, token) =>
-          token.clientId === client.clientId ||
-          (client.clientId === DEV_MACHINE_CLIENT.clientId && token.kind !== 'RefreshToken'),
-      },
-      backchannelLogout: { enabled: true },
-      rpInitiatedLogout: {
-        enabled: true,
-        logoutSource: async (ctx, form) => sendPage(ctx, logoutPage(form)),
-        postLogoutSuccessSource: async (ctx) => sendPage(ctx, loggedOutPage()),
-      },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: async (ctx, _client, oneOf) => {
-          if (oneOf) return oneOf.includes(audience) ? audience : oneOf;
-          const clientCredentials = ctx.oidc.params?.grant_type === 'client_credentials';
-          return clientCredentials || requestsApiScope(ctx) ? audience : undefined;
-        },
-        useGrantedResource: async () => true,
-        getResourceServerInfo: async (_ctx, resource) => {
-          if (resource === audience) {
-            return {
-              scope: API_SCOPES.join(' '),
-              audience,
-              accessTokenTTL: ttl,
-              accessTokenFormat: 'jwt',
-              jwt: { sign: { alg: options.accessTokenAlgorithm } },
-            };
-          }
-          if (opaqueAudiences.includes(resource)) {
-            return {
-              scope: API_SCOPES.join(' '),
-              audience: resource,
-              accessTokenTTL: ttl,
-              accessTokenFormat: 'opaque',
-            };
-          }
-          throw new errors.InvalidTarget();
-        },
-      },
-    },
+    features: features(options),
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     renderError: async (ctx, out) => {
       ctx.type = 'html';
@@ -169,5 +106,87 @@ export function createConfiguration(
       );
     },
     fetch: createOutboundFetch(outboundCa),
+  };
+}
+
+/** A test account's claims (OIDC Core §5.1), or undefined for an unknown subject. */
+function accountOf(sub: string) {
+  const account = findDevAccount(sub);
+  if (!account) return undefined;
+  return {
+    accountId: account.username,
+    claims: () => ({
+      sub: account.username,
+      name: account.name,
+      preferred_username: account.username,
+      email: `${account.username}@restguard.test`,
+      email_verified: true,
+    }),
+  };
+}
+
+/** The grants, DPoP, revocation, introspection and logout features the README lists. */
+function features(options: ResolvedDevIssuerOptions): NonNullable<Configuration['features']> {
+  return {
+    devInteractions: { enabled: false },
+    clientCredentials: { enabled: true },
+    // RFC 9449: a token request with a DPoP proof gets a DPoP-bound access token (`cnf.jkt`).
+    dPoP: { enabled: true },
+    revocation: {
+      enabled: true,
+      allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+    },
+    introspection: {
+      enabled: true,
+      allowedPolicy: async (_ctx, client, token) =>
+        token.clientId === client.clientId ||
+        (client.clientId === DEV_MACHINE_CLIENT.clientId && token.kind !== 'RefreshToken'),
+    },
+    backchannelLogout: { enabled: true },
+    rpInitiatedLogout: {
+      enabled: true,
+      logoutSource: async (ctx, form) => sendPage(ctx, logoutPage(form)),
+      postLogoutSuccessSource: async (ctx) => sendPage(ctx, loggedOutPage()),
+    },
+    resourceIndicators: resourceIndicators(options),
+  };
+}
+
+/**
+ * RFC 8707: JWT access tokens (RFC 9068) for the audience, opaque ones for `opaqueAudiences`; a
+ * request naming no resource gets the audience when it asks for an API scope or uses client credentials.
+ */
+function resourceIndicators(
+  options: ResolvedDevIssuerOptions,
+): NonNullable<NonNullable<Configuration['features']>['resourceIndicators']> {
+  const { audience, opaqueAudiences, accessTokenTtlSeconds: ttl } = options;
+  return {
+    enabled: true,
+    defaultResource: async (ctx, _client, oneOf) => {
+      if (oneOf) return oneOf.includes(audience) ? audience : oneOf;
+      const clientCredentials = ctx.oidc.params?.grant_type === 'client_credentials';
+      return clientCredentials || requestsApiScope(ctx) ? audience : undefined;
+    },
+    useGrantedResource: async () => true,
+    getResourceServerInfo: async (_ctx, resource) => {
+      if (resource === audience) {
+        return {
+          scope: API_SCOPES.join(' '),
+          audience,
+          accessTokenTTL: ttl,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: options.accessTokenAlgorithm } },
+        };
+      }
+      if (opaqueAudiences.includes(resource)) {
+        return {
+          scope: API_SCOPES.join(' '),
+          audience: resource,
+          accessTokenTTL: ttl,
+          accessTokenFormat: 'opaque',
+        };
+      }
+      throw new errors.InvalidTarget();
+    },
   };
 }

@@ -26,9 +26,30 @@ const GRANTABLE = new Set([
  * ```
  */
 export function createMemoryAdapter(): AdapterFactory {
+  const store = createMemoryStore();
+  return (model: string): Adapter => {
+    const key = (id: string) => `${model}:${id}`;
+    return {
+      upsert: async (id, payload, expiresIn) => store.upsert(model, key(id), payload, expiresIn),
+      find: async (id) => store.read(key(id)),
+      findByUid: async (uid) => store.readIndexed(`uid:${uid}`),
+      findByUserCode: async (userCode) => store.readIndexed(`userCode:${userCode}`),
+      async consume(id) {
+        const payload = store.read(key(id));
+        if (payload) payload.consumed = Math.floor(Date.now() / 1000);
+      },
+      destroy: async (id) => store.remove(key(id)),
+      revokeByGrantId: async (grantId) => store.revokeGrant(grantId),
+    };
+  };
+}
+
+/** The entries of every model, the uid/userCode index and each grant's members, swept now and then. */
+function createMemoryStore() {
   const entries = new Map<string, Entry>();
   const index = new Map<string, string>();
   const grants = new Map<string, Set<string>>();
+  let writes = 0;
 
   const read = (key: string): AdapterPayload | undefined => {
     const entry = entries.get(key);
@@ -46,46 +67,32 @@ export function createMemoryAdapter(): AdapterFactory {
       if (members.size === 0) grants.delete(grantId);
     }
   };
-  let writes = 0;
-
-  return (model: string): Adapter => {
-    const key = (id: string) => `${model}:${id}`;
-    return {
-      async upsert(id, payload, expiresIn) {
-        if (++writes % 500 === 0) sweep();
-        const expiresAt =
-          typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : Number.POSITIVE_INFINITY;
-        entries.set(key(id), { payload, expiresAt });
-        if (model === 'Session' && payload.uid) index.set(`uid:${payload.uid}`, key(id));
-        if (payload.userCode) index.set(`userCode:${payload.userCode}`, key(id));
-        if (GRANTABLE.has(model) && payload.grantId) {
-          const members = grants.get(payload.grantId) ?? new Set<string>();
-          members.add(key(id));
-          grants.set(payload.grantId, members);
-        }
-      },
-      async find(id) {
-        return read(key(id));
-      },
-      async findByUid(uid) {
-        const target = index.get(`uid:${uid}`);
-        return target === undefined ? undefined : read(target);
-      },
-      async findByUserCode(userCode) {
-        const target = index.get(`userCode:${userCode}`);
-        return target === undefined ? undefined : read(target);
-      },
-      async consume(id) {
-        const payload = read(key(id));
-        if (payload) payload.consumed = Math.floor(Date.now() / 1000);
-      },
-      async destroy(id) {
-        entries.delete(key(id));
-      },
-      async revokeByGrantId(grantId) {
-        for (const member of grants.get(grantId) ?? []) entries.delete(member);
-        grants.delete(grantId);
-      },
-    };
+  const upsert = (model: string, key: string, payload: AdapterPayload, expiresIn: number | undefined) => {
+    if (++writes % 500 === 0) sweep();
+    const expiresAt =
+      typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : Number.POSITIVE_INFINITY;
+    entries.set(key, { payload, expiresAt });
+    if (model === 'Session' && payload.uid) index.set(`uid:${payload.uid}`, key);
+    if (payload.userCode) index.set(`userCode:${payload.userCode}`, key);
+    if (GRANTABLE.has(model) && payload.grantId) {
+      const members = grants.get(payload.grantId) ?? new Set<string>();
+      members.add(key);
+      grants.set(payload.grantId, members);
+    }
+  };
+  return {
+    read,
+    upsert,
+    readIndexed(indexKey: string): AdapterPayload | undefined {
+      const target = index.get(indexKey);
+      return target === undefined ? undefined : read(target);
+    },
+    remove(key: string): void {
+      entries.delete(key);
+    },
+    revokeGrant(grantId: string): void {
+      for (const member of grants.get(grantId) ?? []) entries.delete(member);
+      grants.delete(grantId);
+    },
   };
 }

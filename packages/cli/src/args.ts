@@ -34,6 +34,15 @@ export interface ParsedCommand {
   readonly positionals: readonly string[];
 }
 
+/**
+ * A required option taking a URL, e.g. `--issuer`.
+ * @example
+ * const options = { issuer: requiredUrlOption('The issuer identifier (https://…).') };
+ */
+export function requiredUrlOption(description: string): OptionSpec {
+  return { type: 'string', required: true, value: 'URL', description };
+}
+
 const HELP: OptionSpec = { type: 'boolean', short: 'h', description: 'Show this help.' };
 
 /**

@@ -17,7 +17,7 @@ import { oneLine, UsageError } from './errors.js';
 import { parseName, parsePermissions } from './input.js';
 import { formatJson, formatTable } from './output.js';
 import type { CliIo } from './run.js';
-import { withOpened } from './store.js';
+import { postgresStoreOptions, sqliteStoreOptions, withOpened } from './store.js';
 
 const db: OptionSpec = {
   type: 'string',
@@ -137,18 +137,10 @@ function withCertificateStore<T>(
     async (): Promise<ClientCertificateStore> => {
       if (target.kind === 'sqlite') {
         const { createSqliteClientCertificateStore } = await import('@restguard/store-sqlite');
-        return createSqliteClientCertificateStore({
-          path: target.path,
-          fileMustExist: use !== 'create',
-          autoMigrate: use === 'create',
-        });
+        return createSqliteClientCertificateStore(sqliteStoreOptions(target, use));
       }
       const { createPostgresClientCertificateStore } = await import('@restguard/store-postgres');
-      return createPostgresClientCertificateStore({
-        connectionString: target.url,
-        ...(target.schema ? { schema: target.schema } : {}),
-        autoMigrate: use === 'create',
-      });
+      return createPostgresClientCertificateStore(postgresStoreOptions(target, use));
     },
     work,
   );
@@ -175,83 +167,105 @@ export async function runCertsCommand(
   parsed: ParsedCommand,
   io: CliIo,
 ): Promise<number> {
-  const values = parsed.values;
-  const asJson = values.json === true;
+  const target = () => resolveDatabase(parsed.values.db as string | undefined, io.env, io.cwd);
   switch (command) {
-    case 'allow': {
-      const name = parseName(values.name as string);
-      const permissions = parsePermissions(values.permissions as string);
-      const { match, value } = matchOf(values);
-      const target = resolveDatabase(values.db as string | undefined, io.env, io.cwd);
-      const rule: ClientCertificateRule = {
-        id: `cert_${randomBytes(12).toString('base64url')}`,
-        name,
-        match,
-        value,
-        permissions,
-        createdAt: new Date(),
-        revokedAt: null,
-      };
-      await withCertificateStore(target, 'create', async (store) => {
-        await store.migrate();
-        try {
-          await store.insert(rule);
-        } catch (err) {
-          if (err instanceof Error && /already allows/.test(err.message)) {
-            throw new UsageError(`an active rule already allows ${match} ${oneLine(value, 100)}.`);
-          }
-          throw err;
-        }
-      });
-      io.stdout(
-        asJson
-          ? formatJson(view(rule))
-          : `Allowed client certificates with ${match} ${oneLine(value, 200)} as "${oneLine(name, 200)}" (${permissions.join(', ')}): ${rule.id} in ${target.display}.\n`,
-      );
-      return 0;
-    }
-    case 'list': {
-      const target = resolveDatabase(values.db as string | undefined, io.env, io.cwd);
-      const rules = await withCertificateStore(target, 'list', (store) =>
-        store.list({ includeRevoked: values.all === true }),
-      );
-      const views = rules.map(view);
-      if (asJson) io.stdout(formatJson(views));
-      else if (views.length === 0) io.stdout('No client-certificate rules.\n');
-      else {
-        io.stdout(
-          formatTable([
-            ['ID', 'NAME', 'MATCH', 'VALUE', 'PERMISSIONS', 'STATUS'],
-            ...views.map((v) =>
-              [v.id, v.name, v.match, v.value, v.permissions.join(','), v.status].map((cell) =>
-                oneLine(cell, 80),
-              ),
-            ),
-          ]),
-        );
-      }
-      return 0;
-    }
-    case 'revoke': {
-      const id = parsed.positionals[0]!;
-      if (!/^cert_[A-Za-z0-9_-]{1,64}$/.test(id)) {
-        throw new UsageError('ID must be a rule id as printed by `restguard certs allow` or `certs list`.');
-      }
-      const target = resolveDatabase(values.db as string | undefined, io.env, io.cwd);
-      const at = new Date();
-      const found = await withCertificateStore(target, 'list', async (store) => {
-        if (!(await store.revoke(id, at))) return undefined;
-        return (await store.list({ includeRevoked: true })).find((rule) => rule.id === id);
-      });
-      if (!found) throw new UsageError(`there is no client-certificate rule ${id}.`);
-      const revokedAt = (found.revokedAt ?? at).toISOString();
-      const already = found.revokedAt !== null && found.revokedAt.getTime() !== at.getTime();
-      if (asJson) io.stdout(formatJson({ id, name: found.name, revokedAt, alreadyRevoked: already }));
-      else
-        io.stdout(
-          `${already ? 'Was already revoked' : 'Revoked'}: client-certificate rule ${id} at ${revokedAt}.\n`,
-        );
-      return 0;
-    }
+    case 'allow':
+      return allowCertificates(parsed.values, target, io);
+    case 'list':
+      return listCertificateRules(parsed.values, target(), io);
+    case 'revoke':
+      return revokeCertificateRule(parsed, target, io);
   }
+}
+
+/** `certs allow`: checks every input, then opens (and migrates) the database and inserts the rule. */
+async function allowCertificates(
+  values: ParsedCommand['values'],
+  target: () => DatabaseTarget,
+  io: CliIo,
+): Promise<number> {
+  const name = parseName(values.name as string);
+  const permissions = parsePermissions(values.permissions as string);
+  const { match, value } = matchOf(values);
+  const database = target();
+  const rule: ClientCertificateRule = {
+    id: `cert_${randomBytes(12).toString('base64url')}`,
+    name,
+    match,
+    value,
+    permissions,
+    createdAt: new Date(),
+    revokedAt: null,
+  };
+  await withCertificateStore(database, 'create', async (store) => {
+    await store.migrate();
+    try {
+      await store.insert(rule);
+    } catch (err) {
+      if (err instanceof Error && /already allows/.test(err.message)) {
+        throw new UsageError(`an active rule already allows ${match} ${oneLine(value, 100)}.`);
+      }
+      throw err;
+    }
+  });
+  io.stdout(
+    values.json === true
+      ? formatJson(view(rule))
+      : `Allowed client certificates with ${match} ${oneLine(value, 200)} as "${oneLine(name, 200)}" (${permissions.join(', ')}): ${rule.id} in ${database.display}.\n`,
+  );
+  return 0;
+}
+
+/** `certs list`: the rules as JSON or a table. */
+async function listCertificateRules(
+  values: ParsedCommand['values'],
+  target: DatabaseTarget,
+  io: CliIo,
+): Promise<number> {
+  const rules = await withCertificateStore(target, 'list', (store) =>
+    store.list({ includeRevoked: values.all === true }),
+  );
+  const views = rules.map(view);
+  if (values.json === true) io.stdout(formatJson(views));
+  else if (views.length === 0) io.stdout('No client-certificate rules.\n');
+  else {
+    io.stdout(
+      formatTable([
+        ['ID', 'NAME', 'MATCH', 'VALUE', 'PERMISSIONS', 'STATUS'],
+        ...views.map((rule) =>
+          [rule.id, rule.name, rule.match, rule.value, rule.permissions.join(','), rule.status].map((cell) =>
+            oneLine(cell, 80),
+          ),
+        ),
+      ]),
+    );
+  }
+  return 0;
+}
+
+/** `certs revoke ID`: revokes the rule (again is fine) and says when. */
+async function revokeCertificateRule(
+  parsed: ParsedCommand,
+  target: () => DatabaseTarget,
+  io: CliIo,
+): Promise<number> {
+  const id = parsed.positionals[0]!;
+  if (!/^cert_[A-Za-z0-9_-]{1,64}$/.test(id)) {
+    throw new UsageError('ID must be a rule id as printed by `restguard certs allow` or `certs list`.');
+  }
+  const at = new Date();
+  const found = await withCertificateStore(target(), 'list', async (store) => {
+    if (!(await store.revoke(id, at))) return undefined;
+    return (await store.list({ includeRevoked: true })).find((rule) => rule.id === id);
+  });
+  if (!found) throw new UsageError(`there is no client-certificate rule ${id}.`);
+  const revokedAt = (found.revokedAt ?? at).toISOString();
+  const already = found.revokedAt !== null && found.revokedAt.getTime() !== at.getTime();
+  if (parsed.values.json === true)
+    io.stdout(formatJson({ id, name: found.name, revokedAt, alreadyRevoked: already }));
+  else
+    io.stdout(
+      `${already ? 'Was already revoked' : 'Revoked'}: client-certificate rule ${id} at ${revokedAt}.\n`,
+    );
+  return 0;
 }

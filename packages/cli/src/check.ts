@@ -6,7 +6,7 @@
  * shape. Exit 0 when all is well, 2 otherwise.
  */
 import { createTokenVerifier, faultOf, isRestguardError } from '@restguard/core';
-import type { CommandSpec, ParsedCommand } from './args.js';
+import { type CommandSpec, type ParsedCommand, requiredUrlOption } from './args.js';
 import { UsageError } from './errors.js';
 import { formatJson } from './output.js';
 
@@ -17,12 +17,9 @@ export const checkSpec: CommandSpec = {
     "Resolves an issuer's discovery metadata and JWKS now, as the guard would, and says what is wrong (issuer mismatch, DNS, TLS, HTTP status, timeout, JSON shape).",
   positionals: [],
   options: {
-    issuer: {
-      type: 'string',
-      required: true,
-      value: 'URL',
-      description: 'The issuer exactly as the app configures it (AUTH_ISSUER), e.g. https://idp.example/.',
-    },
+    issuer: requiredUrlOption(
+      'The issuer exactly as the app configures it (AUTH_ISSUER), e.g. https://idp.example/.',
+    ),
     'jwks-uri': {
       type: 'string',
       value: 'URL',

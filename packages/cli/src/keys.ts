@@ -41,127 +41,125 @@ export async function runKeysCommand(
   parsed: ParsedCommand,
   io: CliIo,
 ): Promise<number> {
-  const values = parsed.values;
-  const str = (name: string) => values[name] as string | undefined;
-  const json = values.json === true;
-  const now = () => new Date();
+  const steps: Record<KeysCommand, (parsed: ParsedCommand, io: CliIo) => Promise<void>> = {
+    create: createKey,
+    list: listKeys,
+    revoke: revokeKey,
+    update: updateKey,
+    rotate: rotateKey,
+  };
+  await steps[command](parsed, io);
+  return 0;
+}
 
-  switch (command) {
-    case 'create': {
-      const name = parseName(str('name')!);
-      const permissions = parsePermissions(str('permissions')!);
-      const lifetime =
-        str('expires-in') === undefined ? undefined : parseDuration(str('expires-in')!, '--expires-in');
-      const subject = str('subject') === undefined ? undefined : parseSubject(str('subject')!);
-      const metadata = str('metadata') === undefined ? undefined : parseMetadata(str('metadata')!);
-      const rateLimit = str('rate') === undefined ? undefined : parseRateOption(str('rate')!, false);
-      const prefix = resolvePrefix(str('prefix'), io.env);
-      const hasher = resolveHasher(io.env);
-      const target = resolveDatabase(str('db'), io.env, io.cwd);
-      const issued = await withStore(target, 'create', (store) => {
-        const at = now();
-        return createApiKey(store, {
-          name,
-          permissions,
-          expiresAt: lifetime === undefined ? null : new Date(at.getTime() + lifetime),
-          ...(subject !== undefined ? { subject } : {}),
-          ...(metadata !== undefined ? { metadata } : {}),
-          ...(rateLimit ? { rateLimit } : {}),
-          prefix,
-          hasher,
-          now: at,
-        });
-      });
-      const { record, key } = issued;
-      if (json) {
-        io.stdout(formatJson(issuedJson(record, key)));
-      } else {
-        io.stdout(issuedText('Created', record, key, target));
-      }
-      return 0;
-    }
-    case 'list': {
-      const target = resolveDatabase(str('db'), io.env, io.cwd);
-      const includeRevoked = values.all === true;
-      const records = await withStore(target, 'list', (store) => listApiKeys(store, { includeRevoked }));
-      const at = now();
-      const views = records.map((record) => publicView(record, at));
-      io.stdout(json ? formatJson(views) : formatKeyTable(views));
-      return 0;
-    }
-    case 'revoke': {
-      const id = parseKeyId(parsed.positionals[0]!);
-      const target = resolveDatabase(str('db'), io.env, io.cwd);
-      const at = now();
-      const record = await withStore(target, 'revoke', (store) => revokeApiKey(store, id, { now: at }));
-      const already = record.revokedAt !== null && record.revokedAt.getTime() !== at.getTime();
-      const revokedAt = (record.revokedAt ?? at).toISOString();
-      if (json) {
-        io.stdout(
-          formatJson({
-            id: record.id,
-            name: record.name,
-            prefix: record.prefix,
-            revokedAt,
-            alreadyRevoked: already,
-          }),
-        );
-      } else if (already) {
-        io.stdout(`API key ${record.id} (${record.prefix}…) was already revoked at ${revokedAt}.\n`);
-      } else {
-        io.stdout(`Revoked API key ${record.id} (${record.prefix}…) at ${revokedAt}.\n`);
-      }
-      return 0;
-    }
-    case 'update': {
-      const id = parseKeyId(parsed.positionals[0]!);
-      const rateLimit = parseRateOption(str('rate')!, true);
-      const target = resolveDatabase(str('db'), io.env, io.cwd);
-      const record = await withStore(target, 'update', async (store) => {
-        await getApiKey(store, id); // an unknown id or a database restguard never migrated: refused here
-        await store.migrate(); // a database from before rate limits gets the column (schema version 4)
-        return setApiKeyRateLimit(store, id, rateLimit);
-      });
-      const rate = record.rateLimit ?? null;
-      if (json) {
-        io.stdout(formatJson({ id: record.id, name: record.name, prefix: record.prefix, rateLimit: rate }));
-      } else {
-        io.stdout(
-          `Updated API key ${record.id} (${record.prefix}…): rate limit ${rate ?? "none (the app's default)"}.\n`,
-        );
-      }
-      return 0;
-    }
-    case 'rotate': {
-      const id = parseKeyId(parsed.positionals[0]!);
-      const graceMs =
-        str('grace') === undefined
-          ? 86_400_000
-          : parseDuration(str('grace')!, '--grace', { allowZero: true });
-      if (graceMs > MAX_GRACE_MS) throw new UsageError('--grace must be at most 365d.');
-      const hasher = resolveHasher(io.env);
-      const target = resolveDatabase(str('db'), io.env, io.cwd);
-      const rotated = await withStore(target, 'rotate', (store) =>
-        rotateApiKey(store, id, { graceSeconds: graceMs / 1000, hasher, now: now() }),
-      );
-      const { record, key, previous } = rotated;
-      const graceUntil = previous.expiresAt ? previous.expiresAt.toISOString() : null;
-      if (json) {
-        io.stdout(
-          formatJson({
-            ...issuedJson(record, key),
-            rotatedFromId: previous.id,
-            graceUntil,
-          }),
-        );
-      } else {
-        const text = issuedText(`Rotated ${previous.id} into`, record, key, target);
-        io.stdout(
-          `${text}The old key keeps working until ${graceUntil} (grace ${formatDuration(graceMs)}).\n`,
-        );
-      }
-      return 0;
-    }
+/** A string option's value, or undefined when it was not given. */
+function stringOption(parsed: ParsedCommand, name: string): string | undefined {
+  return parsed.values[name] as string | undefined;
+}
+
+/** `keys create`: every input checked, then the key issued and shown once. */
+async function createKey(parsed: ParsedCommand, io: CliIo): Promise<void> {
+  const option = (name: string) => stringOption(parsed, name);
+  const name = parseName(option('name')!);
+  const permissions = parsePermissions(option('permissions')!);
+  const expiresIn = option('expires-in');
+  const lifetime = expiresIn === undefined ? undefined : parseDuration(expiresIn, '--expires-in');
+  const subject = option('subject') === undefined ? undefined : parseSubject(option('subject')!);
+  const metadata = option('metadata') === undefined ? undefined : parseMetadata(option('metadata')!);
+  const rateLimit = option('rate') === undefined ? undefined : parseRateOption(option('rate')!, false);
+  const prefix = resolvePrefix(option('prefix'), io.env);
+  const hasher = resolveHasher(io.env);
+  const target = resolveDatabase(option('db'), io.env, io.cwd);
+  const { record, key } = await withStore(target, 'create', (store) => {
+    const at = new Date();
+    return createApiKey(store, {
+      name,
+      permissions,
+      expiresAt: lifetime === undefined ? null : new Date(at.getTime() + lifetime),
+      ...(subject !== undefined ? { subject } : {}),
+      ...(metadata !== undefined ? { metadata } : {}),
+      ...(rateLimit ? { rateLimit } : {}),
+      prefix,
+      hasher,
+      now: at,
+    });
+  });
+  if (parsed.values.json === true) io.stdout(formatJson(issuedJson(record, key)));
+  else io.stdout(issuedText('Created', record, key, target));
+}
+
+/** `keys list`: the keys' public view (never a hash), as JSON or a table. */
+async function listKeys(parsed: ParsedCommand, io: CliIo): Promise<void> {
+  const target = resolveDatabase(stringOption(parsed, 'db'), io.env, io.cwd);
+  const includeRevoked = parsed.values.all === true;
+  const records = await withStore(target, 'list', (store) => listApiKeys(store, { includeRevoked }));
+  const at = new Date();
+  const views = records.map((record) => publicView(record, at));
+  io.stdout(parsed.values.json === true ? formatJson(views) : formatKeyTable(views));
+}
+
+/** `keys revoke ID`: revokes (again is fine) and says when. */
+async function revokeKey(parsed: ParsedCommand, io: CliIo): Promise<void> {
+  const id = parseKeyId(parsed.positionals[0]!);
+  const target = resolveDatabase(stringOption(parsed, 'db'), io.env, io.cwd);
+  const at = new Date();
+  const record = await withStore(target, 'revoke', (store) => revokeApiKey(store, id, { now: at }));
+  const already = record.revokedAt !== null && record.revokedAt.getTime() !== at.getTime();
+  const revokedAt = (record.revokedAt ?? at).toISOString();
+  if (parsed.values.json === true) {
+    io.stdout(
+      formatJson({
+        id: record.id,
+        name: record.name,
+        prefix: record.prefix,
+        revokedAt,
+        alreadyRevoked: already,
+      }),
+    );
+  } else if (already) {
+    io.stdout(`API key ${record.id} (${record.prefix}…) was already revoked at ${revokedAt}.\n`);
+  } else {
+    io.stdout(`Revoked API key ${record.id} (${record.prefix}…) at ${revokedAt}.\n`);
+  }
+}
+
+/** `keys update ID --rate`: sets or clears the key's own rate limit. */
+async function updateKey(parsed: ParsedCommand, io: CliIo): Promise<void> {
+  const id = parseKeyId(parsed.positionals[0]!);
+  const rateLimit = parseRateOption(stringOption(parsed, 'rate')!, true);
+  const target = resolveDatabase(stringOption(parsed, 'db'), io.env, io.cwd);
+  const record = await withStore(target, 'update', async (store) => {
+    await getApiKey(store, id); // an unknown id or a database restguard never migrated: refused here
+    await store.migrate(); // a database from before rate limits gets the column (schema version 4)
+    return setApiKeyRateLimit(store, id, rateLimit);
+  });
+  const rate = record.rateLimit ?? null;
+  if (parsed.values.json === true) {
+    io.stdout(formatJson({ id: record.id, name: record.name, prefix: record.prefix, rateLimit: rate }));
+  } else {
+    io.stdout(
+      `Updated API key ${record.id} (${record.prefix}…): rate limit ${rate ?? "none (the app's default)"}.\n`,
+    );
+  }
+}
+
+/** `keys rotate ID`: a new key now, the old one kept working for the grace period. */
+async function rotateKey(parsed: ParsedCommand, io: CliIo): Promise<void> {
+  const id = parseKeyId(parsed.positionals[0]!);
+  const grace = stringOption(parsed, 'grace');
+  const graceMs = grace === undefined ? 86_400_000 : parseDuration(grace, '--grace', { allowZero: true });
+  if (graceMs > MAX_GRACE_MS) throw new UsageError('--grace must be at most 365d.');
+  const hasher = resolveHasher(io.env);
+  const target = resolveDatabase(stringOption(parsed, 'db'), io.env, io.cwd);
+  const { record, key, previous } = await withStore(target, 'rotate', (store) =>
+    rotateApiKey(store, id, { graceSeconds: graceMs / 1000, hasher, now: new Date() }),
+  );
+  const graceUntil = previous.expiresAt ? previous.expiresAt.toISOString() : null;
+  if (parsed.values.json === true) {
+    io.stdout(formatJson({ ...issuedJson(record, key), rotatedFromId: previous.id, graceUntil }));
+  } else {
+    const text = issuedText(`Rotated ${previous.id} into`, record, key, target);
+    io.stdout(`${text}The old key keeps working until ${graceUntil} (grace ${formatDuration(graceMs)}).\n`);
   }
 }
 

@@ -2,7 +2,7 @@
  * The command runner: words → command → exit code. It never throws and never prints a stack trace:
  * a refusal is exactly one line on stderr and exit code 2; success is exit code 0.
  */
-import { commandHelp, parseCommand } from './args.js';
+import { type CommandSpec, commandHelp, type ParsedCommand, parseCommand } from './args.js';
 import { CERTS_HELP, certsCommands, runCertsCommand } from './certs.js';
 import { checkSpec, runCheckCommand } from './check.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, errorCode, oneLine, UsageError } from './errors.js';
@@ -105,70 +105,63 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     io.stdout(`${VERSION}\n`);
     return EXIT_OK;
   }
-  if (first === 'check') {
-    const parsed = parseCommand(checkSpec, argv.slice(1));
-    if (parsed.values.help) {
-      io.stdout(commandHelp(checkSpec));
-      return EXIT_OK;
-    }
-    return runCheckCommand(parsed, io);
-  }
-  if (first === 'token') {
-    const parsed = parseCommand(tokenSpec, argv.slice(1));
-    if (parsed.values.help) {
-      io.stdout(commandHelp(tokenSpec));
-      return EXIT_OK;
-    }
-    return runTokenCommand(parsed, io);
-  }
-  if (first === 'certs') {
-    if (second === undefined) throw new UsageError('certs: missing command (allow, list or revoke).');
-    if (second === '--help' || second === '-h') {
-      io.stdout(CERTS_HELP);
-      return EXIT_OK;
-    }
-    const certsSpec = Object.hasOwn(certsCommands, second) ? certsCommands[second] : undefined;
-    if (!certsSpec)
-      throw new UsageError(`certs: unknown command ${safeWord(second)} (use allow, list or revoke).`);
-    const parsedCerts = parseCommand(certsSpec, rest);
-    if (parsedCerts.values.help) {
-      io.stdout(commandHelp(certsSpec));
-      return EXIT_OK;
-    }
-    return runCertsCommand(second as 'allow' | 'list' | 'revoke', parsedCerts, io);
-  }
+  if (first === 'check') return runParsed(checkSpec, argv.slice(1), io, runCheckCommand);
+  if (first === 'token') return runParsed(tokenSpec, argv.slice(1), io, runTokenCommand);
+  if (first === 'certs') return dispatchCerts(second, rest, io);
   if (first === 'sessions') {
     if (second !== 'end') throw new UsageError('sessions: unknown command (use end).');
-    const parsed = parseCommand(sessionsEndSpec, rest);
-    if (parsed.values.help) {
-      io.stdout(commandHelp(sessionsEndSpec));
-      return EXIT_OK;
-    }
-    return runSessionsEnd(parsed, io);
+    return runParsed(sessionsEndSpec, rest, io, runSessionsEnd);
   }
-  if (first !== 'keys') {
-    if (first.startsWith('-'))
-      throw new UsageError(`unknown option ${safeWord(first)}; run \`restguard --help\`.`);
-    throw new UsageError(`unknown command ${safeWord(first)}; run \`restguard --help\`.`);
-  }
-  if (second === undefined)
-    throw new UsageError('keys: missing command (create, list, revoke, rotate or update).');
-  if (second === '--help' || second === '-h') {
-    io.stdout(KEYS_HELP);
-    return EXIT_OK;
-  }
-  const spec = Object.hasOwn(keysCommands, second) ? keysCommands[second] : undefined;
-  if (!spec) {
-    throw new UsageError(
-      `keys: unknown command ${safeWord(second)} (use create, list, revoke, rotate or update).`,
-    );
-  }
-  const parsed = parseCommand(spec, rest);
+  if (first === 'keys') return dispatchKeys(second, rest, io);
+  if (first.startsWith('-'))
+    throw new UsageError(`unknown option ${safeWord(first)}; run \`restguard --help\`.`);
+  throw new UsageError(`unknown command ${safeWord(first)}; run \`restguard --help\`.`);
+}
+
+/** Parses `words` against `spec`; prints the command's help for `--help`, else runs it. */
+function runParsed(
+  spec: CommandSpec,
+  words: readonly string[],
+  io: CliIo,
+  runCommand: (parsed: ParsedCommand, io: CliIo) => Promise<number>,
+): Promise<number> {
+  const parsed = parseCommand(spec, words);
   if (parsed.values.help) {
     io.stdout(commandHelp(spec));
-    return EXIT_OK;
+    return Promise.resolve(EXIT_OK);
   }
-  return runKeysCommand(second as KeysCommand, parsed, io);
+  return runCommand(parsed, io);
+}
+
+/** `restguard certs <allow|list|revoke> …`. */
+function dispatchCerts(command: string | undefined, words: readonly string[], io: CliIo): Promise<number> {
+  if (command === undefined) throw new UsageError('certs: missing command (allow, list or revoke).');
+  if (command === '--help' || command === '-h') {
+    io.stdout(CERTS_HELP);
+    return Promise.resolve(EXIT_OK);
+  }
+  const spec = Object.hasOwn(certsCommands, command) ? certsCommands[command] : undefined;
+  if (!spec) throw new UsageError(`certs: unknown command ${safeWord(command)} (use allow, list or revoke).`);
+  return runParsed(spec, words, io, (parsed) =>
+    runCertsCommand(command as 'allow' | 'list' | 'revoke', parsed, io),
+  );
+}
+
+/** `restguard keys <create|list|revoke|rotate|update> …`. */
+function dispatchKeys(command: string | undefined, words: readonly string[], io: CliIo): Promise<number> {
+  if (command === undefined)
+    throw new UsageError('keys: missing command (create, list, revoke, rotate or update).');
+  if (command === '--help' || command === '-h') {
+    io.stdout(KEYS_HELP);
+    return Promise.resolve(EXIT_OK);
+  }
+  const spec = Object.hasOwn(keysCommands, command) ? keysCommands[command] : undefined;
+  if (!spec) {
+    throw new UsageError(
+      `keys: unknown command ${safeWord(command)} (use create, list, revoke, rotate or update).`,
+    );
+  }
+  return runParsed(spec, words, io, (parsed) => runKeysCommand(command as KeysCommand, parsed, io));
 }
 
 function help(io: CliIo, words: readonly string[]): number {

@@ -100,22 +100,41 @@ function hasSqliteHeader(path: string): boolean {
   }
 }
 
+/**
+ * The SQLite store options for `target`: only `create` may create the file or its tables.
+ * @example
+ * createSqliteApiKeyStore(sqliteStoreOptions(target, 'list'));
+ */
+export function sqliteStoreOptions(
+  target: Extract<DatabaseTarget, { kind: 'sqlite' }>,
+  use: StoreUse,
+): { path: string; fileMustExist: boolean; autoMigrate: boolean } {
+  return { path: target.path, fileMustExist: use !== 'create', autoMigrate: use === 'create' };
+}
+
+/**
+ * The PostgreSQL store options for `target`: only `create` may create its tables.
+ * @example
+ * createPostgresApiKeyStore(postgresStoreOptions(target, 'list'));
+ */
+export function postgresStoreOptions(
+  target: Extract<DatabaseTarget, { kind: 'postgres' }>,
+  use: StoreUse,
+): { connectionString: string; schema?: string; autoMigrate: boolean } {
+  return {
+    connectionString: target.url,
+    ...(target.schema ? { schema: target.schema } : {}),
+    autoMigrate: use === 'create',
+  };
+}
+
 async function openStore(target: DatabaseTarget, use: StoreUse): Promise<ApiKeyStore> {
   if (target.kind === 'sqlite') {
     const { createSqliteApiKeyStore } = await import('@restguard/store-sqlite');
-    return createSqliteApiKeyStore({
-      path: target.path,
-      fileMustExist: use !== 'create',
-      autoMigrate: use === 'create',
-    });
+    return createSqliteApiKeyStore(sqliteStoreOptions(target, use));
   }
   const { createPostgresApiKeyStore } = await import('@restguard/store-postgres');
-  return createPostgresApiKeyStore({
-    connectionString: target.url,
-    ...(target.schema ? { schema: target.schema } : {}),
-    maxConnections: 2,
-    autoMigrate: use === 'create',
-  });
+  return createPostgresApiKeyStore({ ...postgresStoreOptions(target, use), maxConnections: 2 });
 }
 
 /** True when the failure is a missing table or schema (a database restguard never migrated). */
