@@ -2,35 +2,16 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import {
-  type AuthEvent,
-  createApiKey,
-  createGuard,
-  createMemoryApiKeyStore,
-  type GuardOptions,
-  principalToJSON,
-} from '@restguard/core';
+import { createGuard, principalToJSON } from '@restguard/core';
+import { adapter } from '@restguard/test-support';
 import { generateTestTls, sendRaw as send } from '@restguard/testing';
 import express5 from 'express';
 import express4 from 'express4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notFoundHandler, requireScopes, restguard, restguardErrorHandler } from '../src/index.js';
 
-const store = createMemoryApiKeyStore();
-let readKey = '';
-let writeKey = '';
-const events: AuthEvent[] = [];
-const options = (extra: Partial<GuardOptions> = {}): GuardOptions => ({
-  apiKeys: { store },
-  tls: false,
-  onEvent: (event) => events.push(event),
-  ...extra,
-});
-
-beforeAll(async () => {
-  readKey = (await createApiKey(store, { name: 'reader', permissions: ['read'] })).key;
-  writeKey = (await createApiKey(store, { name: 'writer', permissions: ['read', 'write'] })).key;
-});
+const { store, events, options, keys, createKeys } = adapter.createFixture({ tls: false });
+beforeAll(createKeys);
 
 async function listen(server: Server): Promise<string> {
   server.listen(0, '127.0.0.1');
@@ -70,55 +51,32 @@ describe.each([
   afterAll(() => server.close());
 
   it('sets req.auth from an API key and lets the route answer', async () => {
-    const res = await send(`${base}/api/me`, { headers: [['x-api-key', readKey]] });
-    expect(res.status).toBe(200);
-    expect(JSON.parse(res.body)).toMatchObject({ kind: 'apiKey', scopes: ['read'] });
+    adapter.expectReadKeyPrincipal(await adapter.sendWithKey(`${base}/api/me`, keys.read));
   });
 
   it('answers a missing credential with 401, a bare challenge and problem+json', async () => {
     const res = await send(`${base}/api/notes`);
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="restguard"');
-    expect(res.headers['content-type']).toBe('application/problem+json');
+    adapter.expectBareChallenge(res);
     expect(JSON.parse(res.body)).toMatchObject({ status: 401, title: 'Authentication required' });
   });
 
   it('enforces all-of scopes with 403 insufficient_scope naming the scope', async () => {
-    const res = await send(`${base}/api/notes`, {
-      method: 'POST',
-      headers: [
-        ['x-api-key', readKey],
-        ['content-type', 'application/json'],
-      ],
-      body: '{"text":"x"}',
-    });
+    const res = await adapter.postJsonWithKey(`${base}/api/notes`, keys.read, '{"text":"x"}');
     expect(res.status).toBe(403);
     expect(res.headers['www-authenticate']).toContain('error="insufficient_scope"');
     expect(res.headers['www-authenticate']).toContain('scope="write"');
-    const ok = await send(`${base}/api/notes`, {
-      method: 'POST',
-      headers: [
-        ['x-api-key', writeKey],
-        ['content-type', 'application/json'],
-      ],
-      body: '{"text":"x"}',
-    });
+    const ok = await adapter.postJsonWithKey(`${base}/api/notes`, keys.write, '{"text":"x"}');
     expect(ok.status).toBe(201);
     expect(JSON.parse(ok.body)).toEqual({ text: 'x' });
   });
 
   it('enforces any-of scopes', async () => {
-    expect((await send(`${base}/api/any`, { headers: [['x-api-key', readKey]] })).status).toBe(403);
-    expect((await send(`${base}/api/any`, { headers: [['x-api-key', writeKey]] })).status).toBe(200);
+    expect((await adapter.sendWithKey(`${base}/api/any`, keys.read)).status).toBe(403);
+    expect((await adapter.sendWithKey(`${base}/api/any`, keys.write)).status).toBe(200);
   });
 
   it('keeps repeated credential headers apart (400 invalid_request)', async () => {
-    const res = await send(`${base}/api/me`, {
-      headers: [
-        ['authorization', `Bearer ${readKey}`],
-        ['authorization', `Bearer ${writeKey}`],
-      ],
-    });
+    const res = await adapter.sendTwoBearers(`${base}/api/me`, keys.read, keys.write);
     expect(res.status).toBe(400);
     expect(res.headers['www-authenticate']).toContain('error="invalid_request"');
   });
@@ -128,33 +86,26 @@ describe.each([
     expect(anonymous.status).toBe(200);
     expect(JSON.parse(anonymous.body)).toEqual({ subject: null });
     // Change the last character (never to itself): the checksum no longer matches.
-    const typo = `${readKey.slice(0, -1)}${readKey.endsWith('x') ? 'y' : 'x'}`;
-    const bad = await send(`${base}/opt/whoami`, { headers: [['x-api-key', typo]] });
+    const typo = `${keys.read.slice(0, -1)}${keys.read.endsWith('x') ? 'y' : 'x'}`;
+    const bad = await adapter.sendWithKey(`${base}/opt/whoami`, typo);
     expect(bad.status).toBe(401);
   });
 
   it('renders the framework’s own errors as problem+json without the parser’s message', async () => {
-    const res = await send(`${base}/api/notes`, {
-      method: 'POST',
-      headers: [
-        ['x-api-key', writeKey],
-        ['content-type', 'application/json'],
-      ],
-      body: '{"text": SECRET',
-    });
+    const res = await adapter.postJsonWithKey(`${base}/api/notes`, keys.write, '{"text": SECRET');
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toBe('application/problem+json');
     expect(res.body).toBe('{"type":"about:blank","title":"Bad Request","status":400}');
   });
 
   it('answers 404 as problem+json', async () => {
-    const res = await send(`${base}/api/nope`, { headers: [['x-api-key', readKey]] });
+    const res = await adapter.sendWithKey(`${base}/api/nope`, keys.read);
     expect(res.status).toBe(404);
     expect(res.body).toBe('{"type":"about:blank","title":"Not Found","status":404}');
   });
 
   it('answers an application error as a bare 500 and reports it to onServerError', async () => {
-    const res = await send(`${base}/api/boom`, { headers: [['x-api-key', readKey]] });
+    const res = await adapter.sendWithKey(`${base}/api/boom`, keys.read);
     expect(res.status).toBe(500);
     expect(res.body).not.toContain('secret');
     expect(res.body).not.toContain(' at ');
@@ -162,7 +113,7 @@ describe.each([
   });
 
   it('refuses (500, never a pass) a requireScopes() that runs without restguard()', async () => {
-    const res = await send(`${base}/unguarded`, { headers: [['x-api-key', writeKey]] });
+    const res = await adapter.sendWithKey(`${base}/unguarded`, keys.write);
     expect(res.status).toBe(500);
   });
 });
@@ -193,7 +144,7 @@ describe('restguard() and requireScopes() options', () => {
     const server = createServer(app);
     const base = `http://${await listen(server)}`;
     try {
-      const res = await send(`${base}/x`, { headers: [['x-api-key', readKey]] });
+      const res = await adapter.sendWithKey(`${base}/x`, keys.read);
       expect(res.status).toBe(200);
       expect(sockets).toEqual([true]);
     } finally {
@@ -224,7 +175,7 @@ describe('restguard() and requireScopes() options', () => {
     expect(events.some((event) => event.type === 'rejected' && event.code === 'ERR_SCOPE_INSUFFICIENT')).toBe(
       true,
     );
-    expect(JSON.stringify(events)).not.toContain(readKey);
+    expect(JSON.stringify(events)).not.toContain(keys.read);
   });
 });
 
@@ -239,9 +190,9 @@ describe('over HTTPS with the TLS policy on', () => {
     const base = `https://${await listen(server)}`;
     try {
       for (const [path, headers, status] of [
-        ['/api/notes', [['x-api-key', readKey]], 200],
+        ['/api/notes', [['x-api-key', keys.read]], 200],
         ['/api/notes', [], 401],
-        ['/api/nope', [['x-api-key', readKey]], 404],
+        ['/api/nope', [['x-api-key', keys.read]], 404],
       ] as const) {
         const res = await send(`${base}${path}`, { headers: headers.map(([k, v]) => [k, v]), ca: tls.caPem });
         expect(res.status).toBe(status);

@@ -1,32 +1,14 @@
-import {
-  type AuthEvent,
-  createApiKey,
-  createGuard,
-  createMemoryApiKeyStore,
-  type GuardOptions,
-  principalToJSON,
-} from '@restguard/core';
+import { createGuard, principalToJSON } from '@restguard/core';
+import { adapter } from '@restguard/test-support';
 import { generateTestTls, sendRaw as send } from '@restguard/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restguard } from '../src/index.js';
 
-const store = createMemoryApiKeyStore();
-let readKey = '';
-let writeKey = '';
-const events: AuthEvent[] = [];
-const options = (extra: Partial<GuardOptions> = {}): GuardOptions => ({
-  apiKeys: { store },
-  tls: false,
-  onEvent: (event) => events.push(event),
-  ...extra,
-});
+const { store, events, options, keys, createKeys } = adapter.createFixture({ tls: false });
 const json = { 'content-type': 'application/json' };
 
-beforeAll(async () => {
-  readKey = (await createApiKey(store, { name: 'reader', permissions: ['read'] })).key;
-  writeKey = (await createApiKey(store, { name: 'writer', permissions: ['read', 'write'] })).key;
-});
+beforeAll(createKeys);
 
 describe('the plugin', () => {
   let app: FastifyInstance;
@@ -63,53 +45,30 @@ describe('the plugin', () => {
   afterAll(() => app.close());
 
   it('sets request.auth from an API key', async () => {
-    const res = await send(`${base}/api/me`, { headers: [['x-api-key', readKey]] });
-    expect(res.status).toBe(200);
-    expect(JSON.parse(res.body)).toMatchObject({ kind: 'apiKey', scopes: ['read'] });
+    adapter.expectReadKeyPrincipal(await adapter.sendWithKey(`${base}/api/me`, keys.read));
   });
 
   it('answers a missing credential with 401, a bare challenge and problem+json (no charset added)', async () => {
     const res = await send(`${base}/api/notes`);
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer realm="restguard"');
-    expect(res.headers['content-type']).toBe('application/problem+json');
+    adapter.expectBareChallenge(res);
   });
 
   it('enforces a route config requirement and a require() hook (all-of)', async () => {
-    expect((await send(`${base}/api/notes`, { headers: [['x-api-key', readKey]] })).status).toBe(200);
-    const refused = await send(`${base}/api/notes`, {
-      method: 'POST',
-      headers: [
-        ['x-api-key', readKey],
-        ['content-type', 'application/json'],
-      ],
-      body: '{"text":"x"}',
-    });
+    expect((await adapter.sendWithKey(`${base}/api/notes`, keys.read)).status).toBe(200);
+    const refused = await adapter.postJsonWithKey(`${base}/api/notes`, keys.read, '{"text":"x"}');
     expect(refused.status).toBe(403);
     expect(refused.headers['www-authenticate']).toContain('scope="write"');
-    const ok = await send(`${base}/api/notes`, {
-      method: 'POST',
-      headers: [
-        ['x-api-key', writeKey],
-        ['content-type', 'application/json'],
-      ],
-      body: '{"text":"x"}',
-    });
+    const ok = await adapter.postJsonWithKey(`${base}/api/notes`, keys.write, '{"text":"x"}');
     expect(ok.status).toBe(201);
   });
 
   it('enforces any-of scopes', async () => {
-    expect((await send(`${base}/api/any`, { headers: [['x-api-key', readKey]] })).status).toBe(403);
-    expect((await send(`${base}/api/any`, { headers: [['x-api-key', writeKey]] })).status).toBe(200);
+    expect((await adapter.sendWithKey(`${base}/api/any`, keys.read)).status).toBe(403);
+    expect((await adapter.sendWithKey(`${base}/api/any`, keys.write)).status).toBe(200);
   });
 
   it('keeps repeated credential headers apart (400 invalid_request)', async () => {
-    const res = await send(`${base}/api/me`, {
-      headers: [
-        ['authorization', `Bearer ${readKey}`],
-        ['authorization', `Bearer ${writeKey}`],
-      ],
-    });
+    const res = await adapter.sendTwoBearers(`${base}/api/me`, keys.read, keys.write);
     expect(res.status).toBe(400);
     expect(res.headers['www-authenticate']).toContain('error="invalid_request"');
   });
@@ -122,48 +81,41 @@ describe('the plugin', () => {
     expect(
       (
         await send(`${base}/opt/whoami`, {
-          headers: [['x-api-key', `${readKey.slice(0, -1)}${readKey.endsWith('x') ? 'y' : 'x'}`]],
+          headers: [['x-api-key', `${keys.read.slice(0, -1)}${keys.read.endsWith('x') ? 'y' : 'x'}`]],
         })
       ).status,
     ).toBe(401);
   });
 
   it("renders Fastify's own 400, 415 and 404 as problem+json without their messages", async () => {
-    const bad = await send(`${base}/api/notes`, {
-      method: 'POST',
-      headers: [
-        ['x-api-key', writeKey],
-        ['content-type', 'application/json'],
-      ],
-      body: '{"text": SECRET',
-    });
+    const bad = await adapter.postJsonWithKey(`${base}/api/notes`, keys.write, '{"text": SECRET');
     expect(bad.status).toBe(400);
     expect(bad.headers['content-type']).toBe('application/problem+json');
     expect(bad.body).toBe('{"type":"about:blank","title":"Bad Request","status":400}');
     const media = await send(`${base}/api/notes`, {
       method: 'POST',
       headers: [
-        ['x-api-key', writeKey],
+        ['x-api-key', keys.write],
         ['content-type', 'text/xml'],
       ],
       body: '<a/>',
     });
     expect(media.status).toBe(415);
     expect(media.body).toBe('{"type":"about:blank","title":"Unsupported Media Type","status":415}');
-    const missing = await send(`${base}/api/nope`, { headers: [['x-api-key', readKey]] });
+    const missing = await adapter.sendWithKey(`${base}/api/nope`, keys.read);
     expect(missing.status).toBe(404);
     expect(missing.body).toBe('{"type":"about:blank","title":"Not Found","status":404}');
   });
 
   it('answers an application error as a bare 500', async () => {
-    const res = await send(`${base}/api/boom`, { headers: [['x-api-key', readKey]] });
+    const res = await adapter.sendWithKey(`${base}/api/boom`, keys.read);
     expect(res.status).toBe(500);
     expect(res.body).toBe('{"type":"about:blank","title":"Internal server error","status":500}');
   });
 
   it('emits events without the credential', () => {
     expect(events.some((event) => event.type === 'authenticated' && event.kind === 'apiKey')).toBe(true);
-    expect(JSON.stringify(events)).not.toContain(readKey);
+    expect(JSON.stringify(events)).not.toContain(keys.read);
   });
 });
 
@@ -212,7 +164,7 @@ describe('registration options', () => {
       },
     });
     app.get('/x', async (request) => ({ kind: request.auth?.kind }));
-    const res = await app.inject({ url: '/x', headers: { 'x-api-key': readKey } });
+    const res = await app.inject({ url: '/x', headers: { 'x-api-key': keys.read } });
     expect(res.statusCode).toBe(200);
     expect(res.headers['strict-transport-security']).toMatch(/^max-age=/);
     expect(sockets).toEqual([true]);
@@ -222,7 +174,7 @@ describe('registration options', () => {
   it('leaves Fastify’s own handlers in place with errorHandlers: false', async () => {
     const app = Fastify();
     await app.register(restguard, { ...options(), errorHandlers: false });
-    const res = await app.inject({ url: '/nope', headers: { 'x-api-key': readKey } });
+    const res = await app.inject({ url: '/nope', headers: { 'x-api-key': keys.read } });
     expect(res.statusCode).toBe(404);
     expect(res.headers['content-type']).toContain('application/json');
     await app.close();
@@ -239,10 +191,10 @@ describe('over HTTPS with the TLS policy on', () => {
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const cases: Array<[string, string, Array<[string, string]>, number]> = [
-        ['GET', '/api/notes', [['x-api-key', readKey]], 200],
+        ['GET', '/api/notes', [['x-api-key', keys.read]], 200],
         ['GET', '/api/notes', [], 401],
-        ['GET', '/api/nope', [['x-api-key', readKey]], 404],
-        ['POST', '/api/notes', [['x-api-key', readKey], ...Object.entries(json)], 400],
+        ['GET', '/api/nope', [['x-api-key', keys.read]], 404],
+        ['POST', '/api/notes', [['x-api-key', keys.read], ...Object.entries(json)], 400],
       ];
       for (const [method, path, headers, status] of cases) {
         const res = await send(`${base}${path}`, {

@@ -2,35 +2,17 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import {
-  type AuthEvent,
-  createApiKey,
-  createGuard,
-  createMemoryApiKeyStore,
-  type GuardOptions,
-  principalToJSON,
-} from '@restguard/core';
-import { sendRaw as send } from '@restguard/testing';
+import { createGuard, type GuardOptions, principalToJSON } from '@restguard/core';
+import { adapter } from '@restguard/test-support';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { validator } from 'hono/validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notFound, onError, type RestguardEnv, requireScopes, restguard } from '../src/index.js';
 
-const store = createMemoryApiKeyStore();
-let readKey = '';
-let writeKey = '';
-const events: AuthEvent[] = [];
-const options = (extra: Partial<GuardOptions> = {}): GuardOptions => ({
-  apiKeys: { store },
-  onEvent: (event) => events.push(event),
-  ...extra,
-});
+const { store, events, options, keys, createKeys } = adapter.createFixture();
 
-beforeAll(async () => {
-  readKey = (await createApiKey(store, { name: 'reader', permissions: ['read'] })).key;
-  writeKey = (await createApiKey(store, { name: 'writer', permissions: ['read', 'write'] })).key;
-});
+beforeAll(createKeys);
 
 /** One app, served two ways: `app.request()` (Web-standard, no Node socket) and @hono/node-server. */
 function buildApp(guardOptions: GuardOptions): Hono<RestguardEnv> {
@@ -64,14 +46,14 @@ describe('with app.request() (Web-standard path: TLS from the URL scheme)', () =
   const app = buildApp(options());
 
   it('sets c.get("auth") over https:// and adds HSTS to the answer', async () => {
-    const res = await app.request('https://api.test/api/me', { headers: { 'x-api-key': readKey } });
+    const res = await app.request('https://api.test/api/me', { headers: { 'x-api-key': keys.read } });
     expect(res.status).toBe(200);
     expect(res.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
     expect(await res.json()).toMatchObject({ kind: 'apiKey', scopes: ['read'] });
   });
 
   it('refuses a credential sent to an http:// URL (403 https_required)', async () => {
-    const res = await app.request('http://api.test/api/me', { headers: { 'x-api-key': readKey } });
+    const res = await app.request('http://api.test/api/me', { headers: { 'x-api-key': keys.read } });
     expect(res.status).toBe(403);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
     expect(await res.json()).toMatchObject({ error: 'https_required' });
@@ -91,27 +73,27 @@ describe('with app.request() (Web-standard path: TLS from the URL scheme)', () =
         headers: { 'x-api-key': key, 'content-type': 'application/json' },
         body: '{"text":"x"}',
       });
-    const refused = await post(readKey);
+    const refused = await post(keys.read);
     expect(refused.status).toBe(403);
     expect(refused.headers.get('www-authenticate')).toContain('scope="write"');
     expect(refused.headers.get('strict-transport-security')).toMatch(/^max-age=/);
-    expect((await post(writeKey)).status).toBe(201);
+    expect((await post(keys.write)).status).toBe(201);
     const any = (key: string) => app.request('https://api.test/api/any', { headers: { 'x-api-key': key } });
-    expect((await any(readKey)).status).toBe(403);
-    expect((await any(writeKey)).status).toBe(200);
+    expect((await any(keys.read)).status).toBe(403);
+    expect((await any(keys.write)).status).toBe(200);
   });
 
   it('answers optional auth anonymously, but still refuses a bad key', async () => {
     const anonymous = await app.request('https://api.test/opt/whoami');
     expect(await anonymous.json()).toEqual({ subject: null });
     const bad = await app.request('https://api.test/opt/whoami', {
-      headers: { 'x-api-key': `${readKey.slice(0, -1)}${readKey.endsWith('x') ? 'y' : 'x'}` },
+      headers: { 'x-api-key': `${keys.read.slice(0, -1)}${keys.read.endsWith('x') ? 'y' : 'x'}` },
     });
     expect(bad.status).toBe(401);
   });
 
   it('renders 404, 405, a malformed JSON body and a bug as problem+json without messages', async () => {
-    const headers = { 'x-api-key': writeKey };
+    const headers = { 'x-api-key': keys.write };
     const missing = await app.request('https://api.test/api/nope', { headers });
     expect(missing.status).toBe(404);
     expect(await missing.text()).toBe('{"type":"about:blank","title":"Not Found","status":404}');
@@ -135,7 +117,7 @@ describe('with app.request() (Web-standard path: TLS from the URL scheme)', () =
     const bare = new Hono();
     bare.get('/x', requireScopes(['read']), (c) => c.text('passed'));
     bare.onError(onError({ onServerError: () => {} }));
-    const res = await bare.request('https://api.test/x', { headers: { 'x-api-key': writeKey } });
+    const res = await bare.request('https://api.test/x', { headers: { 'x-api-key': keys.write } });
     expect(res.status).toBe(500);
   });
 });
@@ -152,18 +134,13 @@ describe('on @hono/node-server (TLS and raw headers from the Node socket)', () =
   afterAll(() => server.close());
 
   it('sets c.get("auth") from an API key', async () => {
-    const res = await send(`${base}/api/me`, { headers: [['x-api-key', readKey]] });
+    const res = await adapter.sendWithKey(`${base}/api/me`, keys.read);
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ kind: 'apiKey' });
   });
 
   it('keeps repeated credential headers apart (400 invalid_request)', async () => {
-    const res = await send(`${base}/api/me`, {
-      headers: [
-        ['authorization', `Bearer ${readKey}`],
-        ['authorization', `Bearer ${writeKey}`],
-      ],
-    });
+    const res = await adapter.sendTwoBearers(`${base}/api/me`, keys.read, keys.write);
     expect(res.status).toBe(400);
     expect(res.headers['www-authenticate']).toContain('error="invalid_request"');
   });
@@ -174,7 +151,7 @@ describe('on @hono/node-server (TLS and raw headers from the Node socket)', () =
     await once(strict, 'listening');
     try {
       const port = (strict.address() as AddressInfo).port;
-      const res = await send(`http://127.0.0.1:${port}/api/me`, { headers: [['x-api-key', readKey]] });
+      const res = await adapter.sendWithKey(`http://127.0.0.1:${port}/api/me`, keys.read);
       expect(res.status).toBe(403);
       expect(JSON.parse(res.body)).toMatchObject({ error: 'https_required' });
     } finally {
@@ -208,24 +185,30 @@ describe('restguard() options', () => {
 
   it('emits events without the credential', () => {
     expect(events.some((event) => event.type === 'credential_exposed')).toBe(true);
-    expect(JSON.stringify(events)).not.toContain(readKey);
+    expect(JSON.stringify(events)).not.toContain(keys.read);
   });
 });
 
+/** An app whose only guard is browser sessions, so its /auth/* routes read request bodies. */
+function sessionsApp(): Hono<RestguardEnv> {
+  const app = new Hono<RestguardEnv>();
+  app.use(
+    restguard({
+      sessions: {
+        issuer: 'https://idp.test',
+        clientId: 'web',
+        clientSecret: 'web-secret',
+        baseUrl: 'https://api.test',
+        secrets: ['web-session-secret-0123456789abcdef'],
+      },
+    }),
+  );
+  return app;
+}
+
 describe('every body read is bounded on the Web-standard path (c.req.raw.body)', () => {
   it('a 64 MiB streamed back-channel logout body: 413, read no further than the cap, stream cancelled', async () => {
-    const app = new Hono<RestguardEnv>();
-    app.use(
-      restguard({
-        sessions: {
-          issuer: 'https://idp.test',
-          clientId: 'web',
-          clientSecret: 'web-secret',
-          baseUrl: 'https://api.test',
-          secrets: ['web-session-secret-0123456789abcdef'],
-        },
-      }),
-    );
+    const app = sessionsApp();
     let pulled = 0;
     let cancelled = false;
     const chunk = new Uint8Array(16 * 1024).fill(97);
@@ -254,18 +237,7 @@ describe('every body read is bounded on the Web-standard path (c.req.raw.body)',
   });
 
   it('a Content-Length over the cap is refused before a byte is read', async () => {
-    const app = new Hono<RestguardEnv>();
-    app.use(
-      restguard({
-        sessions: {
-          issuer: 'https://idp.test',
-          clientId: 'web',
-          clientSecret: 'web-secret',
-          baseUrl: 'https://api.test',
-          secrets: ['web-session-secret-0123456789abcdef'],
-        },
-      }),
-    );
+    const app = sessionsApp();
     const res = await app.request('https://api.test/auth/backchannel-logout', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -3,8 +3,11 @@
  * across pools, an expired key can be claimed again, a proof replayed against a second instance is
  * refused, and an unreachable database is a 503.
  */
-import { type AuthRequest, createGuard, type Guard } from '@restguard/core';
-import { createDpopProver, createTestIssuer, type TestIssuer } from '@restguard/testing';
+import {
+  expectReplayRefusedBySecondGuard,
+  type SharedReplayGuards,
+  startGuardsSharingReplayStore,
+} from '@restguard/test-support';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresReplayStore } from '../src/index.js';
@@ -67,52 +70,13 @@ describe('createPostgresReplayStore', () => {
 });
 
 describe('two instances sharing PostgreSQL', () => {
-  let issuer: TestIssuer;
-  const guards: Guard[] = [];
+  let shared: SharedReplayGuards;
   beforeAll(async () => {
-    issuer = await createTestIssuer({ audience: 'https://api.example' });
-    for (let i = 0; i < 2; i++) {
-      guards.push(
-        createGuard({
-          tokens: {
-            issuers: [{ issuer: issuer.url, audience: issuer.audience }],
-            fetch: issuer.fetch,
-            allowInsecureRequests: true,
-          },
-          dpop: { replayStore: open() },
-        }),
-      );
-    }
+    shared = await startGuardsSharingReplayStore(open);
   });
-  afterAll(async () => {
-    await Promise.all(guards.map((guard) => guard.close()));
-    await issuer.close();
-  });
+  afterAll(() => shared.close());
 
   it('refuses on the second instance a proof the first accepted', async () => {
-    const prover = await createDpopProver();
-    const token = await issuer.mint({ scope: 'read', cnf: { jkt: prover.jkt } });
-    const proof = await prover.proof({
-      htm: 'GET',
-      htu: 'https://api.example/api/notes',
-      accessToken: token,
-    });
-    const request: AuthRequest = {
-      method: 'GET',
-      url: '/api/notes',
-      tls: true,
-      headers: (name) =>
-        name === 'authorization'
-          ? [`DPoP ${token}`]
-          : name === 'dpop'
-            ? [proof]
-            : name === 'host'
-              ? ['api.example']
-              : [],
-    };
-    expect((await guards[0]!.decide(request)).allow).toBe(true);
-    const replayed = await guards[1]!.decide(request);
-    expect(replayed.allow).toBe(false);
-    if (!replayed.allow) expect(JSON.parse(replayed.answer.body).error).toBe('invalid_dpop_proof');
+    await expectReplayRefusedBySecondGuard(shared);
   });
 });

@@ -1,8 +1,12 @@
-import { isRestguardError, type RevocableSession } from '@restguard/core';
+import { isRestguardError } from '@restguard/core';
+import {
+  expectClaimOnceWhileItLives,
+  expectOneRefreshOnTwoInstances,
+  nowSeconds,
+  revocableSession,
+} from '@restguard/test-support/sessions';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { refreshOnTwoInstancesAtOnce } from '../../core/src/session/__fixtures__/harness.js';
-import { startTestProvider } from '../../core/src/session/__fixtures__/provider.js';
 import { createPostgresApiKeyStore, type PostgresApiKeyStore } from '../src/index.js';
 import { dropSchema, freshSchema, testDatabaseUrl } from './database.js';
 
@@ -22,14 +26,8 @@ const sql = async (text: string, params: unknown[] = []) => {
     await client.end();
   }
 };
-const now = () => Math.floor(Date.now() / 1000);
-const session = (over: Partial<RevocableSession> = {}): RevocableSession => ({
-  id: `s-${Math.random().toString(36).slice(2)}`,
-  sid: `op-${Math.random().toString(36).slice(2)}`,
-  sub: 'alice',
-  createdAt: now() - 10,
-  ...over,
-});
+const now = nowSeconds;
+const session = revocableSession;
 
 afterEach(async () => {
   for (const store of opened.splice(0)) {
@@ -128,32 +126,15 @@ describe('PostgreSQL session revocation list', () => {
 
 describe('PostgreSQL refresh claim', () => {
   it('lets one of two instances on one database refresh a session due on both at once; the session lives on (fails without the claim)', async () => {
-    const provider = await startTestProvider();
     const schema = freshSchema();
     const [a, b] = [open(schema), open(schema)];
     await a.migrate();
-    try {
-      const { refreshCalls, answers, after } = await refreshOnTwoInstancesAtOnce(provider, [
-        a.sessionRevocations(),
-        b.sessionRevocations(),
-      ]);
-      expect(refreshCalls).toBe(1);
-      // The loser serves the still-valid access token: no cookie, never an ended session.
-      expect(answers.map((answer) => answer?.principal?.subject)).toEqual(['alice', 'alice']);
-      expect(answers.map((answer) => answer?.setCookies.length).sort()).toEqual([0, 1]);
-      expect(after.map((answer) => answer?.principal?.subject)).toEqual(['alice', 'alice']);
-      expect(refreshCalls).toBe(1);
-    } finally {
-      await provider.close();
-    }
+    await expectOneRefreshOnTwoInstances([a.sessionRevocations(), b.sessionRevocations()]);
   });
 
   it('claims a key once while it lives, and again once it has lapsed', async () => {
     const schema = freshSchema();
     const [a, b] = [open(schema), open(schema)];
-    expect(await a.sessionRevocations().claim!('s:1', now() + 30)).toBe(true);
-    expect(await b.sessionRevocations().claim!('s:1', now() + 30)).toBe(false);
-    expect(await b.sessionRevocations().claim!('s:2', now() - 1)).toBe(true);
-    expect(await a.sessionRevocations().claim!('s:2', now() + 30)).toBe(true);
+    await expectClaimOnceWhileItLives(a.sessionRevocations(), b.sessionRevocations());
   });
 });

@@ -3,8 +3,11 @@
  * atomic first-claim-wins, expiry set on the key, a proof replayed against a second instance refused,
  * and an unreachable Redis answered with 503, never a pass.
  */
-import { type AuthRequest, createGuard, type Guard } from '@restguard/core';
-import { createDpopProver, createTestIssuer, type TestIssuer } from '@restguard/testing';
+import {
+  expectReplayRefusedBySecondGuard,
+  type SharedReplayGuards,
+  startGuardsSharingReplayStore,
+} from '@restguard/test-support';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisReplayStore } from '../src/index.js';
@@ -69,55 +72,21 @@ describe('createRedisReplayStore', () => {
 });
 
 describe('two instances sharing Redis', () => {
-  let issuer: TestIssuer;
-  const guards: Guard[] = [];
+  let shared: SharedReplayGuards;
   const stores: ReturnType<typeof createRedisReplayStore>[] = [];
   beforeAll(async () => {
-    issuer = await createTestIssuer({ audience: 'https://api.example' });
-    for (let i = 0; i < 2; i++) {
+    shared = await startGuardsSharingReplayStore(() => {
       const replayStore = createRedisReplayStore({ url: testRedisUrl(), prefix });
       stores.push(replayStore);
-      guards.push(
-        createGuard({
-          tokens: {
-            issuers: [{ issuer: issuer.url, audience: issuer.audience }],
-            fetch: issuer.fetch,
-            allowInsecureRequests: true,
-          },
-          dpop: { replayStore },
-        }),
-      );
-    }
+      return replayStore;
+    });
   });
   afterAll(async () => {
-    await Promise.all([...guards.map((g) => g.close()), ...stores.map((s) => s.close())]);
-    await issuer.close();
+    await shared.close();
+    await Promise.all(stores.map((store) => store.close()));
   });
 
   it('refuses on the second instance a proof the first accepted', async () => {
-    const prover = await createDpopProver();
-    const token = await issuer.mint({ scope: 'read', cnf: { jkt: prover.jkt } });
-    const proof = await prover.proof({
-      htm: 'GET',
-      htu: 'https://api.example/api/notes',
-      accessToken: token,
-    });
-    const request: AuthRequest = {
-      method: 'GET',
-      url: '/api/notes',
-      tls: true,
-      headers: (name) =>
-        name === 'authorization'
-          ? [`DPoP ${token}`]
-          : name === 'dpop'
-            ? [proof]
-            : name === 'host'
-              ? ['api.example']
-              : [],
-    };
-    expect((await guards[0]!.decide(request)).allow).toBe(true);
-    const replayed = await guards[1]!.decide(request);
-    expect(replayed.allow).toBe(false);
-    if (!replayed.allow) expect(JSON.parse(replayed.answer.body).error).toBe('invalid_dpop_proof');
+    await expectReplayRefusedBySecondGuard(shared);
   });
 });

@@ -1,11 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRestguardError, type RevocableSession } from '@restguard/core';
+import { isRestguardError } from '@restguard/core';
+import {
+  expectClaimOnceWhileItLives,
+  expectOneRefreshOnTwoInstances,
+  nowSeconds,
+  revocableSession,
+} from '@restguard/test-support/sessions';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { refreshOnTwoInstancesAtOnce } from '../../core/src/session/__fixtures__/harness.js';
-import { startTestProvider } from '../../core/src/session/__fixtures__/provider.js';
 import { createSqliteApiKeyStore } from '../src/index.js';
 
 let dir: string;
@@ -15,14 +19,8 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-const now = () => Math.floor(Date.now() / 1000);
-const session = (over: Partial<RevocableSession> = {}): RevocableSession => ({
-  id: `s-${Math.random().toString(36).slice(2)}`,
-  sid: `op-${Math.random().toString(36).slice(2)}`,
-  sub: 'alice',
-  createdAt: now() - 10,
-  ...over,
-});
+const now = nowSeconds;
+const session = revocableSession;
 
 describe('SQLite session revocation list', () => {
   it('is shared by every store on the same file, by id, sid and sub', async () => {
@@ -69,34 +67,20 @@ describe('SQLite session revocation list', () => {
 
 describe('SQLite refresh claim', () => {
   it('lets one of two instances on one file refresh a session due on both at once; the session lives on (fails without the claim)', async () => {
-    const provider = await startTestProvider();
     const path = join(dir, 'keys.db');
     const [a, b] = [createSqliteApiKeyStore({ path }), createSqliteApiKeyStore({ path })];
     try {
-      const { refreshCalls, answers, after } = await refreshOnTwoInstancesAtOnce(provider, [
-        a.sessionRevocations(),
-        b.sessionRevocations(),
-      ]);
-      expect(refreshCalls).toBe(1);
-      // The loser serves the still-valid access token: no cookie, never an ended session.
-      expect(answers.map((answer) => answer?.principal?.subject)).toEqual(['alice', 'alice']);
-      expect(answers.map((answer) => answer?.setCookies.length).sort()).toEqual([0, 1]);
-      expect(after.map((answer) => answer?.principal?.subject)).toEqual(['alice', 'alice']);
-      expect(refreshCalls).toBe(1);
+      await expectOneRefreshOnTwoInstances([a.sessionRevocations(), b.sessionRevocations()]);
     } finally {
       await a.close();
       await b.close();
-      await provider.close();
     }
   });
 
   it('claims a key once while it lives, and again once it has lapsed', async () => {
     const path = join(dir, 'keys.db');
     const [a, b] = [createSqliteApiKeyStore({ path }), createSqliteApiKeyStore({ path })];
-    expect(await a.sessionRevocations().claim!('s:1', now() + 30)).toBe(true);
-    expect(await b.sessionRevocations().claim!('s:1', now() + 30)).toBe(false);
-    expect(await b.sessionRevocations().claim!('s:2', now() - 1)).toBe(true);
-    expect(await a.sessionRevocations().claim!('s:2', now() + 30)).toBe(true);
+    await expectClaimOnceWhileItLives(a.sessionRevocations(), b.sessionRevocations());
     await a.close();
     await b.close();
   });

@@ -23,7 +23,7 @@ import {
   signToken,
 } from './mint.js';
 import { createHandler, type EndpointMode, type RequestCounts, type TestEndpoint } from './server.js';
-import { createCaFetch, type FetchLike, generateTestTls } from './tls.js';
+import { createCaFetch, type FetchLike, generateTestTls, type TestTlsMaterial } from './tls.js';
 
 /** Options of {@link createTestIssuer}; every one has a default. */
 export interface TestIssuerOptions {
@@ -113,6 +113,174 @@ const ALL: TestEndpoint[] = ['discovery', 'jwks', 'introspection'];
 const list = (endpoints?: TestEndpoint | TestEndpoint[]) =>
   endpoints === undefined ? ALL : Array.isArray(endpoints) ? endpoints : [endpoints];
 
+/** The options with their defaults filled in. */
+interface ResolvedOptions {
+  algorithms: TestAlgorithm[];
+  defaultAlgorithm: TestAlgorithm;
+  pathPrefix: string;
+  client: { clientId: string; clientSecret: string };
+}
+
+/** The issuer's live, switchable state, shared by its endpoints and its methods. */
+interface IssuerState {
+  readonly keys: KeyRing;
+  readonly counts: RequestCounts;
+  readonly modes: Record<TestEndpoint, EndpointMode>;
+  readonly latencyMs: Record<TestEndpoint, number>;
+  readonly hanging: Set<ServerResponse>;
+  readonly opaque: Map<string, Record<string, unknown>>;
+  metadataOverrides: Record<string, unknown>;
+  /** The issuer identifier, known once the server listens. */
+  url: string;
+}
+
+function resolveOptions(options: TestIssuerOptions): ResolvedOptions {
+  const algorithms = options.algorithms ?? [...TEST_ALGORITHMS];
+  const defaultAlgorithm =
+    options.defaultAlgorithm ?? (algorithms.includes('RS256') ? 'RS256' : algorithms[0]!);
+  const pathPrefix = (options.pathPrefix ?? '').replace(/\/+$/, '');
+  if (pathPrefix && !pathPrefix.startsWith('/')) throw new Error('pathPrefix must start with "/".');
+  const client = options.client ?? { clientId: 'restguard-test', clientSecret: 'restguard-test-secret' };
+  return { algorithms, defaultAlgorithm, pathPrefix, client };
+}
+
+function createIssuerState(keys: KeyRing): IssuerState {
+  return {
+    keys,
+    counts: { openidConfiguration: 0, oauthAuthorizationServer: 0, jwks: 0, introspection: 0, other: 0 },
+    modes: { discovery: 'ok', jwks: 'ok', introspection: 'ok' },
+    latencyMs: { discovery: 0, jwks: 0, introspection: 0 },
+    hanging: new Set<ServerResponse>(),
+    opaque: new Map<string, Record<string, unknown>>(),
+    metadataOverrides: {},
+    url: '',
+  };
+}
+
+/** The request listener serving discovery, JWKS and introspection from the live state. */
+function createIssuerHandler(state: IssuerState, resolved: ResolvedOptions, options: TestIssuerOptions) {
+  return createHandler({
+    pathPrefix: resolved.pathPrefix,
+    modes: state.modes,
+    latencyMs: state.latencyMs,
+    counts: state.counts,
+    hanging: state.hanging,
+    client: resolved.client,
+    wellKnown: new Set(options.wellKnown ?? ['openid-configuration', 'oauth-authorization-server']),
+    jwks: () => state.keys.jwks(),
+    metadata: () => ({
+      issuer: state.url,
+      jwks_uri: `${state.url}/jwks`,
+      introspection_endpoint: `${state.url}/introspect`,
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      response_types_supported: ['code'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: resolved.algorithms,
+      ...state.metadataOverrides,
+    }),
+    // unknown or revoked: the bare RFC 7662 §2.2 answer; otherwise exactly what was minted
+    introspect: (token) => state.opaque.get(token) ?? { active: false },
+  });
+}
+
+/** Listens on `host:port` and returns the origin (`http(s)://host:port`). */
+async function listen(server: Server, options: TestIssuerOptions, https: boolean): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return `${https ? 'https' : 'http'}://${host}:${port}`;
+}
+
+/** `mintOpaque` / `revokeOpaque`: opaque tokens known to the introspection endpoint. */
+function opaqueTokenMethods(
+  state: IssuerState,
+  ctx: MintContext,
+): Pick<TestIssuer, 'mintOpaque' | 'revokeOpaque'> {
+  return {
+    mintOpaque(claims = {}) {
+      const token = randomBytes(32).toString('base64url');
+      const iat = Math.floor(Date.now() / 1000);
+      const base = {
+        active: true,
+        iss: ctx.issuer,
+        sub: ctx.subject,
+        aud: ctx.audience,
+        client_id: ctx.clientId,
+        scope: ctx.scope,
+        token_type: 'Bearer',
+        iat,
+        exp: iat + ctx.tokenLifetimeSeconds,
+        jti: randomUUID(),
+      };
+      state.opaque.set(token, merge(base, claims));
+      return token;
+    },
+    revokeOpaque(token) {
+      if (state.opaque.has(token)) state.opaque.set(token, { active: false });
+    },
+  };
+}
+
+type SwitchMethods = 'requests' | 'resetRequests' | 'setExtraKeys' | 'setMetadata' | 'setMode' | 'setLatency';
+
+/** The request counters and the switches that change what the endpoints serve. */
+function switchMethods(state: IssuerState): Pick<TestIssuer, SwitchMethods> & { releaseHanging(): void } {
+  const releaseHanging = () => {
+    for (const res of state.hanging) res.socket?.destroy();
+    state.hanging.clear();
+  };
+  return {
+    requests: state.counts,
+    resetRequests() {
+      for (const name of Object.keys(state.counts) as (keyof RequestCounts)[]) state.counts[name] = 0;
+    },
+    setExtraKeys(extra) {
+      state.keys.extra = [...extra];
+    },
+    setMetadata(overrides) {
+      state.metadataOverrides = { ...overrides };
+    },
+    setMode(mode, endpoints) {
+      for (const endpoint of list(endpoints)) state.modes[endpoint] = mode;
+      if (mode !== 'hang') releaseHanging();
+    },
+    setLatency(ms, endpoints) {
+      for (const endpoint of list(endpoints)) state.latencyMs[endpoint] = ms;
+    },
+    releaseHanging,
+  };
+}
+
+/** `caFile` / `close`: the temporary CA file and the server's shutdown. */
+function lifecycleMethods(
+  server: Server,
+  tls: TestTlsMaterial | undefined,
+  releaseHanging: () => void,
+): Pick<TestIssuer, 'caFile' | 'close'> {
+  let caDir: string | undefined;
+  return {
+    async caFile() {
+      if (!tls) throw new Error('caFile() needs an HTTPS issuer (https: true).');
+      if (!caDir) {
+        caDir = await mkdtemp(join(tmpdir(), 'restguard-testing-'));
+        await writeFile(join(caDir, 'ca.pem'), tls.caPem);
+      }
+      return join(caDir, 'ca.pem');
+    },
+    async close() {
+      releaseHanging();
+      if (caDir) await rm(caDir, { recursive: true, force: true });
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
 /**
  * Starts a test issuer on a real loopback socket.
  * @example
@@ -122,65 +290,21 @@ const list = (endpoints?: TestEndpoint | TestEndpoint[]) =>
  * await issuer.close();
  */
 export async function createTestIssuer(options: TestIssuerOptions = {}): Promise<TestIssuer> {
-  const algorithms = options.algorithms ?? [...TEST_ALGORITHMS];
-  const defaultAlgorithm =
-    options.defaultAlgorithm ?? (algorithms.includes('RS256') ? 'RS256' : algorithms[0]!);
-  const pathPrefix = (options.pathPrefix ?? '').replace(/\/+$/, '');
-  if (pathPrefix && !pathPrefix.startsWith('/')) throw new Error('pathPrefix must start with "/".');
-  const client = options.client ?? { clientId: 'restguard-test', clientSecret: 'restguard-test-secret' };
+  const resolved = resolveOptions(options);
+  const { pathPrefix, client, defaultAlgorithm } = resolved;
   const keys = new KeyRing();
-  const [tls] = await Promise.all([options.https ? generateTestTls() : undefined, keys.init(algorithms)]);
-
-  const counts: RequestCounts = {
-    openidConfiguration: 0,
-    oauthAuthorizationServer: 0,
-    jwks: 0,
-    introspection: 0,
-    other: 0,
-  };
-  const modes: Record<TestEndpoint, EndpointMode> = { discovery: 'ok', jwks: 'ok', introspection: 'ok' };
-  const latencyMs: Record<TestEndpoint, number> = { discovery: 0, jwks: 0, introspection: 0 };
-  const hanging = new Set<ServerResponse>();
-  const opaque = new Map<string, Record<string, unknown>>();
-  let metadataOverrides: Record<string, unknown> = {};
-  let caDir: string | undefined;
-  let url = '';
-
-  const handler = createHandler({
-    pathPrefix,
-    modes,
-    latencyMs,
-    counts,
-    hanging,
-    client,
-    wellKnown: new Set(options.wellKnown ?? ['openid-configuration', 'oauth-authorization-server']),
-    jwks: () => keys.jwks(),
-    metadata: () => ({
-      issuer: url,
-      jwks_uri: `${url}/jwks`,
-      introspection_endpoint: `${url}/introspect`,
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-      response_types_supported: ['code'],
-      subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: algorithms,
-      ...metadataOverrides,
-    }),
-    introspect: (token) => {
-      // unknown or revoked: the bare RFC 7662 §2.2 answer; otherwise exactly what was minted
-      return opaque.get(token) ?? { active: false };
-    },
-  });
+  const [tls] = await Promise.all([
+    options.https ? generateTestTls() : undefined,
+    keys.init(resolved.algorithms),
+  ]);
+  const state = createIssuerState(keys);
+  const handler = createIssuerHandler(state, resolved, options);
   const server: Server = tls
     ? createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, handler)
     : createHttpServer(handler);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { port, address } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
-  const origin = `${tls ? 'https' : 'http'}://${host}:${port}`;
-  url = `${origin}${pathPrefix}`;
+  const origin = await listen(server, options, tls !== undefined);
+  const url = `${origin}${pathPrefix}`;
+  state.url = url;
   const audience = options.audience ?? 'https://api.restguard.test';
   const ctx: MintContext = {
     issuer: url,
@@ -192,7 +316,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 300,
     keys,
   };
-
+  const { releaseHanging, ...switches } = switchMethods(state);
   return {
     url,
     origin,
@@ -204,70 +328,14 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     client,
     caPem: tls?.caPem,
     fetch: createCaFetch(tls?.caPem),
-    async caFile() {
-      if (!tls) throw new Error('caFile() needs an HTTPS issuer (https: true).');
-      if (!caDir) {
-        caDir = await mkdtemp(join(tmpdir(), 'restguard-testing-'));
-        await writeFile(join(caDir, 'ca.pem'), tls.caPem);
-      }
-      return join(caDir, 'ca.pem');
-    },
-    requests: counts,
-    resetRequests() {
-      for (const name of Object.keys(counts) as (keyof RequestCounts)[]) counts[name] = 0;
-    },
     mint: (claims, mintOptions = {}) =>
       signToken(ctx, accessTokenClaims(ctx, claims, mintOptions.expiresIn), mintOptions),
-    mintOpaque(claims = {}) {
-      const token = randomBytes(32).toString('base64url');
-      const iat = Math.floor(Date.now() / 1000);
-      const base = {
-        active: true,
-        iss: url,
-        sub: ctx.subject,
-        aud: audience,
-        client_id: client.clientId,
-        scope: ctx.scope,
-        token_type: 'Bearer',
-        iat,
-        exp: iat + ctx.tokenLifetimeSeconds,
-        jti: randomUUID(),
-      };
-      opaque.set(token, merge(base, claims));
-      return token;
-    },
-    revokeOpaque(token) {
-      if (opaque.has(token)) opaque.set(token, { active: false });
-    },
     bad: badTokens(ctx),
     currentKey: (alg = defaultAlgorithm) => keys.currentKey(alg),
     rotate: ({ alg = defaultAlgorithm, keepPrevious = true } = {}) => keys.rotate(alg, keepPrevious),
     jwks: () => keys.jwks(),
-    setExtraKeys(extra) {
-      keys.extra = [...extra];
-    },
-    setMetadata(overrides) {
-      metadataOverrides = { ...overrides };
-    },
-    setMode(mode, endpoints) {
-      for (const endpoint of list(endpoints)) modes[endpoint] = mode;
-      if (mode !== 'hang') releaseHanging();
-    },
-    setLatency(ms, endpoints) {
-      for (const endpoint of list(endpoints)) latencyMs[endpoint] = ms;
-    },
-    async close() {
-      releaseHanging();
-      if (caDir) await rm(caDir, { recursive: true, force: true });
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    },
+    ...opaqueTokenMethods(state, ctx),
+    ...switches,
+    ...lifecycleMethods(server, tls, releaseHanging),
   };
-
-  function releaseHanging(): void {
-    for (const res of hanging) res.socket?.destroy();
-    hanging.clear();
-  }
 }

@@ -114,10 +114,12 @@ function authenticateClient(
   );
 }
 
-/** Builds the request listener for node:http / node:https. */
-export function createHandler(state: ServerState): (req: IncomingMessage, res: ServerResponse) => void {
+type Route = { endpoint: TestEndpoint; count: keyof RequestCounts };
+
+/** The paths the issuer answers, each with its outage-switch group and its counter. */
+function buildRoutes(state: ServerState): Map<string, Route> {
   const prefix = state.pathPrefix;
-  const routes = new Map<string, { endpoint: TestEndpoint; count: keyof RequestCounts }>();
+  const routes = new Map<string, Route>();
   if (state.wellKnown.has('openid-configuration')) {
     routes.set(`${prefix}/.well-known/openid-configuration`, {
       endpoint: 'discovery',
@@ -132,7 +134,51 @@ export function createHandler(state: ServerState): (req: IncomingMessage, res: S
   }
   routes.set(`${prefix}/jwks`, { endpoint: 'jwks', count: 'jwks' });
   routes.set(`${prefix}/introspect`, { endpoint: 'introspection', count: 'introspection' });
+  return routes;
+}
 
+/** Acts out an outage mode; returns false for `ok` (the endpoint answers normally). */
+function actOutOutage(
+  mode: EndpointMode,
+  req: IncomingMessage,
+  res: ServerResponse,
+  state: ServerState,
+): boolean {
+  if (mode === 'ok') return false;
+  if (mode === 'refuse') req.socket.destroy();
+  else if (mode === 'hang') state.hanging.add(res);
+  else if (mode === '500') json(res, 500, { error: 'server_error' });
+  else if (mode === 'huge') streamHuge(res);
+  else {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"keys": [ this is not json <html>');
+  }
+  return true;
+}
+
+/** The normal answer of an endpoint group. */
+async function answerEndpoint(
+  state: ServerState,
+  endpoint: TestEndpoint,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (endpoint === 'discovery') return json(res, 200, state.metadata());
+  if (endpoint === 'jwks')
+    return json(res, 200, state.jwks(), { 'content-type': 'application/jwk-set+json' });
+  if (req.method !== 'POST') return json(res, 405, { error: 'invalid_request' }, { allow: 'POST' });
+  const form = new URLSearchParams(await readBody(req));
+  if (!authenticateClient(req, form, state.client)) {
+    return json(res, 401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic realm="introspection"' });
+  }
+  const token = form.get('token');
+  if (!token) return json(res, 400, { error: 'invalid_request' });
+  return json(res, 200, state.introspect(token));
+}
+
+/** Builds the request listener for node:http / node:https. */
+export function createHandler(state: ServerState): (req: IncomingMessage, res: ServerResponse) => void {
+  const routes = buildRoutes(state);
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     const route = routes.get(path);
@@ -143,51 +189,12 @@ export function createHandler(state: ServerState): (req: IncomingMessage, res: S
     }
     state.counts[route.count]++;
     const run = () => {
-      const mode = state.modes[route.endpoint];
-      if (mode === 'refuse') {
-        req.socket.destroy();
-        return;
+      if (!actOutOutage(state.modes[route.endpoint], req, res, state)) {
+        void answerEndpoint(state, route.endpoint, req, res);
       }
-      if (mode === 'hang') {
-        state.hanging.add(res);
-        return;
-      }
-      if (mode === '500') {
-        json(res, 500, { error: 'server_error' });
-        return;
-      }
-      if (mode === 'huge') {
-        streamHuge(res);
-        return;
-      }
-      if (mode === 'garbage') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"keys": [ this is not json <html>');
-        return;
-      }
-      void answer(route.endpoint, req, res);
     };
     const latency = state.latencyMs[route.endpoint];
     if (latency > 0) setTimeout(run, latency);
     else run();
   };
-
-  async function answer(endpoint: TestEndpoint, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (endpoint === 'discovery') return json(res, 200, state.metadata());
-    if (endpoint === 'jwks')
-      return json(res, 200, state.jwks(), { 'content-type': 'application/jwk-set+json' });
-    if (req.method !== 'POST') return json(res, 405, { error: 'invalid_request' }, { allow: 'POST' });
-    const form = new URLSearchParams(await readBody(req));
-    if (!authenticateClient(req, form, state.client)) {
-      return json(
-        res,
-        401,
-        { error: 'invalid_client' },
-        { 'www-authenticate': 'Basic realm="introspection"' },
-      );
-    }
-    const token = form.get('token');
-    if (!token) return json(res, 400, { error: 'invalid_request' });
-    return json(res, 200, state.introspect(token));
-  }
 }

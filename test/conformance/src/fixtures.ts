@@ -4,14 +4,15 @@
  * options each adapter receives — the same object for all of them, as users would pass it.
  */
 import {
+  type ApiKeyStore,
   type AuthEvent,
-  createApiKey,
   createMemoryApiKeyStore,
   createMemoryClientCertificateStore,
   type GuardOptions,
   revokeApiKey,
 } from '@restguard/core';
 import { createRateLimitBackend } from '@restguard/core/node';
+import { createApiKeys } from '@restguard/test-support';
 import { createTestIssuer, type FetchLike, type TestIssuer } from '@restguard/testing';
 import { type ClientCertificates, createClientCertificates, thumbprint } from './mtls.js';
 
@@ -72,9 +73,8 @@ function breakChecksum(key: string): string {
   return key.slice(0, -1) + last;
 }
 
-/** `dir`: where files the servers read (the client CA) are written. */
-export async function createFixtures(dir: string): Promise<Fixtures> {
-  const clientCertificates = await createClientCertificates(dir);
+/** The issuer the scenarios use and one whose JWKS is down, with a fetch that trusts both CAs. */
+async function startIssuers(): Promise<{ issuer: TestIssuer; downIssuer: TestIssuer; fetch: FetchLike }> {
   const [issuer, downIssuer] = await Promise.all([
     createTestIssuer({ https: true, audience: AUDIENCE, algorithms: ['ES256', 'RS256'] }),
     createTestIssuer({ https: true, audience: AUDIENCE, algorithms: ['ES256'] }),
@@ -88,23 +88,37 @@ export async function createFixtures(dir: string): Promise<Fixtures> {
   // Each test issuer has its own CA: route each request to the fetch that trusts the right one.
   const fetch: FetchLike = (input, init) =>
     (String(input).startsWith(downIssuer.origin) ? downIssuer.fetch : issuer.fetch)(input, init);
+  return { issuer, downIssuer, fetch };
+}
 
-  const store = createMemoryApiKeyStore();
-  const key = async (permissions: string[]) =>
-    createApiKey(store, { name: permissions.join('+'), permissions });
-  const [readKey, readWriteKey, revokedKey] = await Promise.all([
-    key(['read']),
-    key(['read', 'write']),
-    key(['read']),
+/** The API keys of {@link Credentials} in core's memory store (one of them revoked). */
+async function createKeys(store: ApiKeyStore): Promise<Credentials['apiKey']> {
+  const [readKey, readWriteKey, revokedKey, tamperKey, limitedKey] = await createApiKeys(store, [
+    { name: 'read', permissions: ['read'] },
+    { name: 'read+write', permissions: ['read', 'write'] },
+    { name: 'read', permissions: ['read'] },
+    {
+      name: 'tamper',
+      permissions: ['read'],
+      metadata: { team: 'notes' },
+      expiresAt: new Date(Date.now() + 86_400_000),
+    },
+    { name: 'limited', permissions: ['read'], rateLimit: '1/hour' },
   ]);
-  await revokeApiKey(store, revokedKey.record.id);
-  const tamperKey = await createApiKey(store, {
-    name: 'tamper',
-    permissions: ['read'],
-    metadata: { team: 'notes' },
-    expiresAt: new Date(Date.now() + 86_400_000),
-  });
-  // Client certificates as principals: one allowed by thumbprint, one by subject, one revoked.
+  await revokeApiKey(store, revokedKey!.record.id);
+  return {
+    read: readKey!.key,
+    readWrite: readWriteKey!.key,
+    revoked: revokedKey!.key,
+    limited: limitedKey!.key,
+    badChecksum: breakChecksum(readKey!.key),
+    malformed: 'rg_live_tooShort',
+    tamper: tamperKey!.key,
+  };
+}
+
+/** Client certificates as principals: one allowed by thumbprint, one by subject, one revoked. */
+async function createCertificateStore(clientCertificates: ClientCertificates) {
   const certificateStore = createMemoryClientCertificateStore();
   const rule = (
     id: string,
@@ -126,43 +140,51 @@ export async function createFixtures(dir: string): Promise<Fixtures> {
     ['read'],
   );
   await certificateStore.revoke('cert_revoked', new Date());
-  const limitedKey = await createApiKey(store, {
-    name: 'limited',
-    permissions: ['read'],
-    rateLimit: '1/hour',
-  });
-  const revokedOpaque = issuer.mintOpaque({ scope: 'read' });
-  issuer.revokeOpaque(revokedOpaque);
+  return certificateStore;
+}
 
+/** The tokens of {@link Credentials}, minted once. */
+async function mintTokens(
+  issuer: TestIssuer,
+  downIssuer: TestIssuer,
+  clientCertificates: ClientCertificates,
+): Promise<Credentials['token']> {
   const now = Math.floor(Date.now() / 1000);
-  const credentials: Credentials = {
-    token: {
-      read: await issuer.mint({ scope: 'read' }),
-      readFresh: await issuer.mint({ scope: 'read' }),
-      readWrite: await issuer.mint({ scope: 'read write' }),
-      write: await issuer.mint({ scope: 'write' }),
-      expired: await issuer.mint({ scope: 'read', iat: now - 600, exp: now - 300 }),
-      wrongKey: await issuer.bad.wrongKey({ scope: 'read' }),
-      wrongAudience: await issuer.mint({ scope: 'read', aud: 'https://other.restguard.test' }),
-      algNone: await issuer.bad.algNone({ scope: 'read' }),
-      unknownKidDown: await downIssuer.mint({ scope: 'read' }),
-      bound: await issuer.mint({
-        scope: 'read',
-        cnf: { 'x5t#S256': thumbprint(clientCertificates.bound.certPem) },
-      }),
-      tamper: await issuer.mint({ scope: 'read' }),
-    },
-    opaque: { read: issuer.mintOpaque({ scope: 'read' }), revoked: revokedOpaque },
-    apiKey: {
-      read: readKey.key,
-      readWrite: readWriteKey.key,
-      revoked: revokedKey.key,
-      limited: limitedKey.key,
-      badChecksum: breakChecksum(readKey.key),
-      malformed: 'rg_live_tooShort',
-      tamper: tamperKey.key,
-    },
+  return {
+    read: await issuer.mint({ scope: 'read' }),
+    readFresh: await issuer.mint({ scope: 'read' }),
+    readWrite: await issuer.mint({ scope: 'read write' }),
+    write: await issuer.mint({ scope: 'write' }),
+    expired: await issuer.mint({ scope: 'read', iat: now - 600, exp: now - 300 }),
+    wrongKey: await issuer.bad.wrongKey({ scope: 'read' }),
+    wrongAudience: await issuer.mint({ scope: 'read', aud: 'https://other.restguard.test' }),
+    algNone: await issuer.bad.algNone({ scope: 'read' }),
+    unknownKidDown: await downIssuer.mint({ scope: 'read' }),
+    bound: await issuer.mint({
+      scope: 'read',
+      cnf: { 'x5t#S256': thumbprint(clientCertificates.bound.certPem) },
+    }),
+    tamper: await issuer.mint({ scope: 'read' }),
   };
+}
+
+/** The opaque tokens of {@link Credentials}: one active, one revoked. */
+function mintOpaque(issuer: TestIssuer): Credentials['opaque'] {
+  const revoked = issuer.mintOpaque({ scope: 'read' });
+  issuer.revokeOpaque(revoked);
+  return { read: issuer.mintOpaque({ scope: 'read' }), revoked };
+}
+
+/** `dir`: where files the servers read (the client CA) are written. */
+export async function createFixtures(dir: string): Promise<Fixtures> {
+  const clientCertificates = await createClientCertificates(dir);
+  const { issuer, downIssuer, fetch } = await startIssuers();
+  const store = createMemoryApiKeyStore();
+  const apiKey = await createKeys(store);
+  const certificateStore = await createCertificateStore(clientCertificates);
+  const opaque = mintOpaque(issuer);
+  const token = await mintTokens(issuer, downIssuer, clientCertificates);
+  const credentials: Credentials = { token, opaque, apiKey };
 
   return {
     issuer,
