@@ -4,39 +4,8 @@
  * re-polling interval taken from `Retry-After` (§4.3).
  */
 import { X509Certificate } from 'node:crypto';
+import { readDerChildren, readDerNode } from '@restguard/core';
 import * as acme from 'acme-client';
-
-interface Tlv {
-  readonly tag: number;
-  /** Value bytes are `der[start, end)`. */
-  readonly start: number;
-  readonly end: number;
-}
-
-function readTlv(der: Uint8Array, at: number, limit: number): Tlv {
-  if (at + 2 > limit) throw new Error('truncated DER');
-  const tag = der[at]!;
-  let length = der[at + 1]!;
-  let start = at + 2;
-  if (length & 0x80) {
-    const count = length & 0x7f;
-    if (count < 1 || count > 4 || start + count > limit) throw new Error('bad DER length');
-    length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + der[start++]!;
-  }
-  if (start + length > limit) throw new Error('truncated DER');
-  return { tag, start, end: start + length };
-}
-
-function children(der: Uint8Array, parent: Tlv): Tlv[] {
-  const found: Tlv[] = [];
-  for (let at = parent.start; at < parent.end; ) {
-    const child = readTlv(der, at, parent.end);
-    found.push(child);
-    at = child.end;
-  }
-  return found;
-}
 
 const SEQUENCE = 0x30;
 const INTEGER = 0x02;
@@ -65,23 +34,23 @@ function derOf(certificate: string | X509Certificate | Uint8Array): Uint8Array {
  */
 export function ariCertificateId(certificate: string | X509Certificate | Uint8Array): string {
   const der = derOf(certificate);
-  const cert = readTlv(der, 0, der.length);
-  const tbs = cert.tag === SEQUENCE ? children(der, cert)[0] : undefined;
+  const cert = readDerNode(der, 0, der.length);
+  const tbs = cert.tag === SEQUENCE ? readDerChildren(der, cert)[0] : undefined;
   if (tbs?.tag !== SEQUENCE) throw new Error('not an X.509 certificate');
-  const fields = children(der, tbs);
+  const fields = readDerChildren(der, tbs);
   const serial = fields.find((field) => field.tag === INTEGER);
   if (!serial) throw new Error('the certificate has no serial number');
   let keyIdentifier: Uint8Array | undefined;
   const extensions = fields.find((field) => field.tag === EXTENSIONS);
-  const list = extensions ? children(der, extensions)[0] : undefined;
-  for (const extension of list ? children(der, list) : []) {
-    const parts = children(der, extension);
+  const list = extensions ? readDerChildren(der, extensions)[0] : undefined;
+  for (const extension of list ? readDerChildren(der, list) : []) {
+    const parts = readDerChildren(der, extension);
     const oid = parts[0];
     const value = parts[parts.length - 1];
     if (oid?.tag !== OID || value?.tag !== OCTET_STRING) continue;
     if (!AUTHORITY_KEY_IDENTIFIER.equals(der.subarray(oid.start, oid.end))) continue;
-    const aki = readTlv(der, value.start, value.end);
-    const id = children(der, aki).find((part) => part.tag === KEY_IDENTIFIER);
+    const aki = readDerNode(der, value.start, value.end);
+    const id = readDerChildren(der, aki).find((part) => part.tag === KEY_IDENTIFIER);
     if (id) keyIdentifier = der.subarray(id.start, id.end);
   }
   if (!keyIdentifier || keyIdentifier.length === 0) {

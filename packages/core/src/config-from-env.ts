@@ -68,46 +68,11 @@ function url(name: string, value: string, httpsOnly: boolean): string {
 export function configFromEnv(options: ConfigFromEnvOptions = {}): GuardOptions {
   const env: EnvironmentLike =
     options.env ?? (globalThis as { process?: { env?: EnvironmentLike } }).process?.env ?? {};
-  const read = (name: keyof typeof ENV_VARIABLES): string | undefined => {
+  const read: ReadVariable = (name) => {
     const value = env[name];
     return value === undefined || value.trim() === '' ? undefined : value.trim();
   };
-  const issuerValue = read('RESTGUARD_ISSUER');
-  if (!issuerValue) throw new ConfigInvalidError('RESTGUARD_ISSUER is required (the issuer identifier URL).');
-  const audienceValue = read('RESTGUARD_AUDIENCE');
-  const audience = audienceValue ? list(audienceValue) : [];
-  if (audience.length === 0)
-    throw new ConfigInvalidError('RESTGUARD_AUDIENCE is required (comma-separated).');
-
-  const issuer: TrustedIssuer = {
-    issuer: url('RESTGUARD_ISSUER', issuerValue, false),
-    audience: audience.length === 1 ? audience[0]! : audience,
-  };
-  const jwksUri = read('RESTGUARD_JWKS_URI');
-  if (jwksUri) issuer.jwksUri = url('RESTGUARD_JWKS_URI', jwksUri, false);
-  const scopeClaim = read('RESTGUARD_SCOPE_CLAIM');
-  if (scopeClaim) issuer.scopeClaim = scopeClaim;
-
-  const result: GuardOptions = { tokens: { issuers: [issuer] } };
-  const algorithms = read('RESTGUARD_ALGORITHMS');
-  if (algorithms) {
-    const names = list(algorithms);
-    const unknown = names.filter((alg) => !(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg));
-    if (names.length === 0 || unknown.length > 0) {
-      throw new ConfigInvalidError(
-        `RESTGUARD_ALGORITHMS must list algorithms among ${SUPPORTED_ALGORITHMS.join(', ')}.`,
-      );
-    }
-    result.tokens = { ...result.tokens!, algorithms: names as JwsAlgorithm[] };
-  }
-  const tolerance = read('RESTGUARD_CLOCK_TOLERANCE_SECONDS');
-  if (tolerance !== undefined) {
-    const seconds = /^\d{1,3}$/.test(tolerance) ? Number(tolerance) : Number.NaN;
-    if (!(seconds >= 0 && seconds <= 300))
-      throw new ConfigInvalidError('RESTGUARD_CLOCK_TOLERANCE_SECONDS must be a whole number from 0 to 300.');
-    result.tokens = { ...result.tokens!, clockToleranceSeconds: seconds };
-  }
-
+  const result: GuardOptions = { tokens: tokenOptionsFromEnv(read, trustedIssuerFromEnv(read)) };
   const publicOrigin = read('RESTGUARD_PUBLIC_ORIGIN');
   const proxies = read('RESTGUARD_TRUSTED_PROXIES');
   if (publicOrigin || proxies) {
@@ -125,4 +90,50 @@ export function configFromEnv(options: ConfigFromEnvOptions = {}): GuardOptions 
   const realm = read('RESTGUARD_REALM');
   if (realm) result.realm = realm;
   return result;
+}
+
+/** A variable's trimmed value, undefined when unset or blank. */
+type ReadVariable = (name: keyof typeof ENV_VARIABLES) => string | undefined;
+
+/** The one trusted issuer: `RESTGUARD_ISSUER`, `_AUDIENCE` (both required), `_JWKS_URI`, `_SCOPE_CLAIM`. */
+function trustedIssuerFromEnv(read: ReadVariable): TrustedIssuer {
+  const issuerValue = read('RESTGUARD_ISSUER');
+  if (!issuerValue) throw new ConfigInvalidError('RESTGUARD_ISSUER is required (the issuer identifier URL).');
+  const audienceValue = read('RESTGUARD_AUDIENCE');
+  const audience = audienceValue ? list(audienceValue) : [];
+  if (audience.length === 0)
+    throw new ConfigInvalidError('RESTGUARD_AUDIENCE is required (comma-separated).');
+  const issuer: TrustedIssuer = {
+    issuer: url('RESTGUARD_ISSUER', issuerValue, false),
+    audience: audience.length === 1 ? audience[0]! : audience,
+  };
+  const jwksUri = read('RESTGUARD_JWKS_URI');
+  if (jwksUri) issuer.jwksUri = url('RESTGUARD_JWKS_URI', jwksUri, false);
+  const scopeClaim = read('RESTGUARD_SCOPE_CLAIM');
+  if (scopeClaim) issuer.scopeClaim = scopeClaim;
+  return issuer;
+}
+
+/** The token options: the issuer, with `RESTGUARD_ALGORITHMS` and `_CLOCK_TOLERANCE_SECONDS` when set. */
+function tokenOptionsFromEnv(read: ReadVariable, issuer: TrustedIssuer): NonNullable<GuardOptions['tokens']> {
+  let tokens: NonNullable<GuardOptions['tokens']> = { issuers: [issuer] };
+  const algorithms = read('RESTGUARD_ALGORITHMS');
+  if (algorithms) {
+    const names = list(algorithms);
+    const unknown = names.filter((alg) => !(SUPPORTED_ALGORITHMS as readonly string[]).includes(alg));
+    if (names.length === 0 || unknown.length > 0) {
+      throw new ConfigInvalidError(
+        `RESTGUARD_ALGORITHMS must list algorithms among ${SUPPORTED_ALGORITHMS.join(', ')}.`,
+      );
+    }
+    tokens = { ...tokens, algorithms: names as JwsAlgorithm[] };
+  }
+  const tolerance = read('RESTGUARD_CLOCK_TOLERANCE_SECONDS');
+  if (tolerance !== undefined) {
+    const seconds = /^\d{1,3}$/.test(tolerance) ? Number(tolerance) : Number.NaN;
+    if (!(seconds >= 0 && seconds <= 300))
+      throw new ConfigInvalidError('RESTGUARD_CLOCK_TOLERANCE_SECONDS must be a whole number from 0 to 300.');
+    tokens = { ...tokens, clockToleranceSeconds: seconds };
+  }
+  return tokens;
 }

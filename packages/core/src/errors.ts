@@ -60,41 +60,41 @@ export function isRestguardError(value: unknown): value is AnyRestguardError {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[marker] === true;
 }
 
+/** A class declared by {@link errorClass}: a {@link RestguardError} whose `code` is the literal given. */
+type ErrorClass<C extends RestguardErrorCode> = abstract new (
+  message?: string,
+  options?: { cause?: unknown },
+) => RestguardError & { readonly code: C };
+
+/**
+ * The one way an error class is declared: `class X extends errorClass(code, defaultMessage) {}`,
+ * with a constructor of its own only when it carries more (scopes, a nonce, a retry delay).
+ */
+function errorClass<C extends RestguardErrorCode>(code: C, defaultMessage: string): ErrorClass<C> {
+  abstract class Declared extends RestguardError {
+    readonly code: C = code;
+    constructor(message: string = defaultMessage, options?: { cause?: unknown }) {
+      super(message, options);
+    }
+  }
+  return Declared;
+}
+
 /** No credential at all: 401 with a bare `Bearer realm=…` challenge. */
-export class CredentialsMissingError extends RestguardError {
-  readonly code = 'ERR_CREDENTIALS_MISSING' as const;
-  constructor(message = 'No credential was presented.', options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export class CredentialsMissingError extends errorClass(
+  'ERR_CREDENTIALS_MISSING',
+  'No credential was presented.',
+) {}
 /** A malformed request (two credentials, a token in the query string, an oversized header): 400. */
-export class RequestInvalidError extends RestguardError {
-  readonly code = 'ERR_REQUEST_INVALID' as const;
-}
+export class RequestInvalidError extends errorClass('ERR_REQUEST_INVALID', 'The request is not valid.') {}
 /** A request body over the cap, refused before more than the cap is read: 413, no challenge. */
-export class BodyTooLargeError extends RestguardError {
-  readonly code = 'ERR_BODY_TOO_LARGE' as const;
-  constructor(message = 'The request body is too large.', options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export class BodyTooLargeError extends errorClass('ERR_BODY_TOO_LARGE', 'The request body is too large.') {}
 /** A token that is not valid (signature, issuer, audience, type, claims): 401 `invalid_token`. */
-export class TokenInvalidError extends RestguardError {
-  readonly code = 'ERR_TOKEN_INVALID' as const;
-  constructor(message = 'The access token is not valid.', options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export class TokenInvalidError extends errorClass('ERR_TOKEN_INVALID', 'The access token is not valid.') {}
 /** A token past its `exp`: 401 `invalid_token`. */
-export class TokenExpiredError extends RestguardError {
-  readonly code = 'ERR_TOKEN_EXPIRED' as const;
-  constructor(message = 'The access token has expired.', options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export class TokenExpiredError extends errorClass('ERR_TOKEN_EXPIRED', 'The access token has expired.') {}
 /** A valid credential without the scopes/permissions the route needs: 403 `insufficient_scope`. */
-export class ScopeInsufficientError extends RestguardError {
-  readonly code = 'ERR_SCOPE_INSUFFICIENT' as const;
+export class ScopeInsufficientError extends errorClass('ERR_SCOPE_INSUFFICIENT', '') {
   /** The scopes the route needs, as they appear in the challenge's `scope` attribute. */
   readonly requiredScopes: readonly string[];
   constructor(requiredScopes: readonly string[], message?: string, options?: { cause?: unknown }) {
@@ -103,15 +103,9 @@ export class ScopeInsufficientError extends RestguardError {
   }
 }
 /** An API key that is malformed, unknown, expired or revoked: 401 `invalid_token`. */
-export class ApiKeyInvalidError extends RestguardError {
-  readonly code = 'ERR_API_KEY_INVALID' as const;
-  constructor(message = 'The API key is not valid.', options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export class ApiKeyInvalidError extends errorClass('ERR_API_KEY_INVALID', 'The API key is not valid.') {}
 /** A credential sent over plain HTTP, or a request that must use HTTPS: 403 `https_required`. */
-export class HttpsRequiredError extends RestguardError {
-  readonly code = 'ERR_HTTPS_REQUIRED' as const;
+export class HttpsRequiredError extends errorClass('ERR_HTTPS_REQUIRED', '') {
   constructor(message = 'This API accepts credentials over HTTPS only.', options?: { cause?: unknown }) {
     super(`${message} ${HTTPS_REQUIRED_FIX}`, options);
   }
@@ -120,18 +114,15 @@ export class HttpsRequiredError extends RestguardError {
 const HTTPS_REQUIRED_FIX =
   'Serve it over HTTPS, or, behind a TLS-terminating proxy, list the proxy in the tls.trustedProxies option so that its X-Forwarded-Proto / Forwarded header is believed.';
 /** A state-changing request authenticated by a session cookie from another origin: 403. */
-export class CsrfRejectedError extends RestguardError {
-  readonly code = 'ERR_CSRF_REJECTED' as const;
-  constructor(message = 'Cross-site request refused.', options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export class CsrfRejectedError extends errorClass('ERR_CSRF_REJECTED', 'Cross-site request refused.') {}
 /**
  * The credential's rate limit is spent: 429 (RFC 6585 §4) with `Retry-After` and the IETF
  * `RateLimit-Policy` / `RateLimit` headers. Never a 401: the credential itself is fine.
  */
-export class RateLimitedError extends RestguardError {
-  readonly code = 'ERR_RATE_LIMITED' as const;
+export class RateLimitedError extends errorClass(
+  'ERR_RATE_LIMITED',
+  'Too many requests for this credential; retry later.',
+) {
   /** Seconds until the budget resets (`Retry-After`). */
   readonly retryAfterSeconds: number;
   /** The `RateLimit-Policy` and `RateLimit` header values. */
@@ -139,7 +130,7 @@ export class RateLimitedError extends RestguardError {
   constructor(
     retryAfterSeconds: number,
     rateLimitHeaders: Readonly<Record<string, string>> = {},
-    message = 'Too many requests for this credential; retry later.',
+    message?: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
@@ -148,33 +139,32 @@ export class RateLimitedError extends RestguardError {
   }
 }
 /** A missing, malformed or failing DPoP proof (RFC 9449 §4.3): 401 `invalid_dpop_proof`. */
-export class DpopProofInvalidError extends RestguardError {
-  readonly code = 'ERR_DPOP_PROOF_INVALID' as const;
-  constructor(message = 'The DPoP proof is not valid.', options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+export class DpopProofInvalidError extends errorClass(
+  'ERR_DPOP_PROOF_INVALID',
+  'The DPoP proof is not valid.',
+) {}
 /** RFC 9449 §8: the proof must carry the server's nonce, sent back in `DPoP-Nonce`: 401 `use_dpop_nonce`. */
-export class DpopNonceRequiredError extends RestguardError {
-  readonly code = 'ERR_DPOP_NONCE_REQUIRED' as const;
+export class DpopNonceRequiredError extends errorClass(
+  'ERR_DPOP_NONCE_REQUIRED',
+  'The DPoP proof must carry the server nonce.',
+) {
   /** The nonce the client must put in its next proof. */
   readonly nonce: string;
-  constructor(nonce: string, message = 'The DPoP proof must carry the server nonce.') {
+  constructor(nonce: string, message?: string) {
     super(message);
     this.nonce = nonce;
   }
 }
 /** Verification infrastructure (JWKS, discovery, introspection, key store) unreachable: 503. */
-export class UnavailableError extends RestguardError {
-  readonly code = 'ERR_UNAVAILABLE' as const;
+export class UnavailableError extends errorClass(
+  'ERR_UNAVAILABLE',
+  'Authentication is temporarily unavailable.',
+) {
   /** Seconds a client should wait before retrying (`Retry-After`). */
   readonly retryAfterSeconds: number;
   /** Why, when known (also found through `cause`): for operators, never sent to a client. */
   readonly fault?: Fault;
-  constructor(
-    message = 'Authentication is temporarily unavailable.',
-    options?: { cause?: unknown; retryAfterSeconds?: number; fault?: Fault },
-  ) {
+  constructor(message?: string, options?: { cause?: unknown; retryAfterSeconds?: number; fault?: Fault }) {
     super(message, options);
     this.retryAfterSeconds = options?.retryAfterSeconds ?? 5;
     if (options?.fault) this.fault = options.fault;
@@ -184,8 +174,7 @@ export class UnavailableError extends RestguardError {
  * Invalid options, thrown at start-up (or by `guard.ready()` for an issuer mismatch, with its
  * `fault`). Never sent to a client (it would map to a 500).
  */
-export class ConfigInvalidError extends RestguardError {
-  readonly code = 'ERR_CONFIG_INVALID' as const;
+export class ConfigInvalidError extends errorClass('ERR_CONFIG_INVALID', '') {
   /** The fault found by `guard.ready()` (an issuer mismatch with both values), when there is one. */
   readonly fault?: Fault;
   constructor(message: string, options?: { cause?: unknown; fault?: Fault }) {
@@ -264,45 +253,21 @@ interface Row {
 }
 
 /** The single table: code → status, RFC 6750 error and problem title. */
+// biome-ignore format: a table, one row a line
 const table: Record<RestguardErrorCode, Row> = {
   ERR_CREDENTIALS_MISSING: { status: 401, title: 'Authentication required', challenge: true },
   ERR_REQUEST_INVALID: { status: 400, error: 'invalid_request', title: 'Invalid request', challenge: true },
   ERR_BODY_TOO_LARGE: { status: 413, title: 'Content Too Large', challenge: false, type: 'body_too_large' },
   ERR_TOKEN_INVALID: { status: 401, error: 'invalid_token', title: 'Invalid token', challenge: true },
   ERR_TOKEN_EXPIRED: { status: 401, error: 'invalid_token', title: 'Token expired', challenge: true },
-  ERR_SCOPE_INSUFFICIENT: {
-    status: 403,
-    error: 'insufficient_scope',
-    title: 'Insufficient scope',
-    challenge: true,
-  },
+  ERR_SCOPE_INSUFFICIENT: { status: 403, error: 'insufficient_scope', title: 'Insufficient scope', challenge: true },
   ERR_API_KEY_INVALID: { status: 401, error: 'invalid_token', title: 'Invalid API key', challenge: true },
   ERR_HTTPS_REQUIRED: { status: 403, error: 'https_required', title: 'HTTPS required', challenge: false },
-  ERR_CSRF_REJECTED: {
-    status: 403,
-    error: 'csrf_rejected',
-    title: 'Cross-site request refused',
-    challenge: false,
-  },
+  ERR_CSRF_REJECTED: { status: 403, error: 'csrf_rejected', title: 'Cross-site request refused', challenge: false },
   ERR_RATE_LIMITED: { status: 429, error: 'rate_limited', title: 'Too many requests', challenge: false },
-  ERR_DPOP_PROOF_INVALID: {
-    status: 401,
-    error: 'invalid_dpop_proof',
-    title: 'Invalid DPoP proof',
-    challenge: true,
-  },
-  ERR_DPOP_NONCE_REQUIRED: {
-    status: 401,
-    error: 'use_dpop_nonce',
-    title: 'DPoP nonce required',
-    challenge: true,
-  },
-  ERR_UNAVAILABLE: {
-    status: 503,
-    error: 'temporarily_unavailable',
-    title: 'Service unavailable',
-    challenge: false,
-  },
+  ERR_DPOP_PROOF_INVALID: { status: 401, error: 'invalid_dpop_proof', title: 'Invalid DPoP proof', challenge: true },
+  ERR_DPOP_NONCE_REQUIRED: { status: 401, error: 'use_dpop_nonce', title: 'DPoP nonce required', challenge: true },
+  ERR_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable', title: 'Service unavailable', challenge: false },
   ERR_CONFIG_INVALID: { status: 500, title: 'Internal server error', challenge: false },
 };
 

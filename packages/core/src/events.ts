@@ -61,6 +61,6 @@ export type AuthEventListener = (event: AuthEvent) => void;
 
 /** The path of a request target, without its query string. */
 export function pathOf(url: string): string {
-  const q = url.indexOf('?');
-  return q < 0 ? url : url.slice(0, q);
+  const queryAt = url.indexOf('?');
+  return queryAt < 0 ? url : url.slice(0, queryAt);
 }

@@ -4,35 +4,26 @@
  * request with a {@link Decision} that an adapter only has to write out.
  */
 
-import type { ApiKeyOptions, ApiKeyVerifier } from './api-key/index.js';
+import type { ApiKeyOptions } from './api-key/index.js';
 import { createApiKeyVerifier } from './api-key/index.js';
 import { API_KEY_CACHE_OPTION_KEYS, API_KEY_OPTION_KEYS } from './api-key/verifier.js';
 import {
   type ClientCertificateOptions,
-  type ClientCertificateVerifier,
   createClientCertificateVerifier,
 } from './client-certificate/index.js';
 import { CLIENT_CERTIFICATE_OPTION_KEYS } from './client-certificate/verifier.js';
-import {
-  type Credential,
-  DEFAULT_MAX_CREDENTIAL_LENGTH,
-  extractCredential,
-  queryCarriesCredential,
-} from './credentials.js';
+import { DEFAULT_MAX_CREDENTIAL_LENGTH, extractCredential } from './credentials.js';
 import { createDpopVerifier, type DpopOptions, type DpopVerifier } from './dpop/index.js';
-import {
-  type ChallengeOptions,
-  ConfigInvalidError,
-  CredentialsMissingError,
-  type HttpAnswer,
-  HttpsRequiredError,
-  isRestguardError,
-  RateLimitedError,
-  toChallenge,
-  UnavailableError,
-} from './errors.js';
+import { type ChallengeOptions, ConfigInvalidError, type HttpAnswer, toChallenge } from './errors.js';
 import { type AuthEvent, type AuthEventListener, pathOf } from './events.js';
-import { faultOf } from './fault.js';
+import {
+  decide,
+  enforce,
+  type GuardParts,
+  handleAuthRoute,
+  verifyCredential,
+  withoutCredential,
+} from './guard-request.js';
 import {
   createMetadataRoute,
   type MetadataRoute,
@@ -43,21 +34,15 @@ import type { ProtectedResourceOptions } from './metadata/serve.js';
 import { createRouteRegistry, type RouteRegistry } from './openapi/registry.js';
 import { optionKeys, refuseUnknownNestedOptions, refuseUnknownOptions } from './options-check.js';
 import type { Principal } from './principal.js';
-import {
-  checkRateLimitOptions,
-  type RateLimitOptions,
-  type RateLimitState,
-  rateLimitFor,
-  rateLimitHeaders,
-} from './rate-limit/limiter.js';
-import { type AuthRequest, firstHeader } from './request.js';
-import { authorize, type ScopeRequirement } from './scope/evaluate.js';
-import type { SessionManager, SessionOptions } from './session/index.js';
+import { checkRateLimitOptions, type RateLimitOptions } from './rate-limit/limiter.js';
+import type { AuthRequest } from './request.js';
+import type { ScopeRequirement } from './scope/evaluate.js';
+import type { SessionOptions } from './session/index.js';
 import { createSessionManager } from './session/index.js';
 import { SESSION_OPTION_KEYS, SESSION_PATH_KEYS } from './session/options.js';
-import { createDecisionTelemetry, type DecisionNote, instrumentStore } from './telemetry.js';
-import type { TlsPolicy, TlsPolicyOptions } from './tls/index.js';
-import { checkCertificateBinding, createTlsPolicy } from './tls/index.js';
+import { createDecisionTelemetry, instrumentStore } from './telemetry.js';
+import type { TlsPolicyOptions } from './tls/index.js';
+import { createTlsPolicy } from './tls/index.js';
 import type { TokenOptions, TokenVerifier } from './token/index.js';
 import { createTokenVerifier } from './token/index.js';
 
@@ -213,6 +198,12 @@ const STORE_CALLS = ['findByHash', 'findById', 'touch', 'rehash', 'revoke'] as c
  * const decision = await guard.decide(request, ['read']);
  */
 export function createGuard(options: GuardOptions): Guard {
+  checkGuardOptions(options);
+  return guardOf(buildGuardParts(options));
+}
+
+/** The checks made before anything is built: an options object, no unknown key, a credential kind. */
+function checkGuardOptions(options: GuardOptions): void {
   if (typeof options !== 'object' || options === null) {
     throw new ConfigInvalidError('createGuard needs an options object.');
   }
@@ -222,285 +213,74 @@ export function createGuard(options: GuardOptions): Guard {
       'createGuard needs at least one of tokens, apiKeys, sessions or clientCertificates.',
     );
   }
-  const maxLength = options.maxCredentialLength ?? DEFAULT_MAX_CREDENTIAL_LENGTH;
-  const accept = { dpop: options.dpop !== undefined };
+}
+
+/** Options → parts: every verifier, policy and cache the options configure, built once. */
+function buildGuardParts(options: GuardOptions): GuardParts {
   const tokens: TokenVerifier | undefined = options.tokens ? createTokenVerifier(options.tokens) : undefined;
-  const apiKeys: ApiKeyVerifier | undefined = options.apiKeys
-    ? createApiKeyVerifier({ ...options.apiKeys, store: instrumentStore(options.apiKeys.store, STORE_CALLS) })
-    : undefined;
-  const telemetry = createDecisionTelemetry();
-  // A session's scopes follow the token verifier's rules when there is one (the same token, the same scopes).
-  const sessions: SessionManager | undefined = options.sessions
-    ? createSessionManager(
-        options.sessions,
-        tokens ? { scopesOf: async (accessToken) => (await tokens.verify(accessToken)).scopes } : {},
-      )
-    : undefined;
-  const certificates: ClientCertificateVerifier | undefined = options.clientCertificates
-    ? createClientCertificateVerifier(options.clientCertificates)
-    : undefined;
-  const tls: TlsPolicy | undefined = options.tls === false ? undefined : createTlsPolicy(options.tls ?? {});
-  const limits = options.rateLimit ? checkRateLimitOptions(options.rateLimit) : undefined;
   const dpop: DpopVerifier | undefined = options.dpop ? createDpopVerifier(options.dpop) : undefined;
   const metadata: MetadataRoute | undefined = options.protectedResource
     ? createMetadataRoute(protectedResourceInput(options, dpop))
     : undefined;
   const routes = createRouteRegistry();
-  /**
-   * RFC 9728 `scopes_supported`: when the option leaves it out, the scopes the routes enforce (the
-   * route registry), rebuilt when they change. The document built above stays the fallback.
-   */
-  let fromRoutes: { key: string; route: MetadataRoute } | undefined;
-  const metadataRoute = (): MetadataRoute | undefined => {
-    if (!metadata || options.protectedResource?.scopesSupported !== undefined) return metadata;
-    const scopes = routes.scopes();
-    if (scopes.length === 0) return metadata;
-    const key = scopes.join(' ');
-    if (fromRoutes?.key !== key) {
-      const input = { ...protectedResourceInput(options, dpop), scopesSupported: scopes };
-      fromRoutes = { key, route: createMetadataRoute(input) };
-    }
-    return fromRoutes.route;
+  return {
+    options,
+    maxLength: options.maxCredentialLength ?? DEFAULT_MAX_CREDENTIAL_LENGTH,
+    accept: { dpop: options.dpop !== undefined },
+    tokens,
+    apiKeys: options.apiKeys
+      ? createApiKeyVerifier({
+          ...options.apiKeys,
+          store: instrumentStore(options.apiKeys.store, STORE_CALLS),
+        })
+      : undefined,
+    // A session's scopes follow the token verifier's rules when there is one (the same token, the same scopes).
+    sessions: options.sessions
+      ? createSessionManager(
+          options.sessions,
+          tokens ? { scopesOf: async (accessToken) => (await tokens.verify(accessToken)).scopes } : {},
+        )
+      : undefined,
+    certificates: options.clientCertificates
+      ? createClientCertificateVerifier(options.clientCertificates)
+      : undefined,
+    tls: options.tls === false ? undefined : createTlsPolicy(options.tls ?? {}),
+    limits: options.rateLimit ? checkRateLimitOptions(options.rateLimit) : undefined,
+    dpop,
+    metadata,
+    metadataRoute: metadataRouteSource(options, dpop, metadata, routes),
+    routes,
+    challengeOptions: {
+      realm: options.realm,
+      resourceMetadataUrl:
+        options.resourceMetadataUrl ??
+        (metadata ? protectedResourceMetadataUrl(metadata.document.resource) : undefined),
+      ...(dpop ? { dpopAlgorithms: dpop.options.algorithms } : {}),
+    },
+    emit: emitterOf(options.onEvent),
+    loggedFaults: new Set(),
+    telemetry: createDecisionTelemetry(),
   };
-  const challengeOptions: ChallengeOptions = {
-    realm: options.realm,
-    resourceMetadataUrl:
-      options.resourceMetadataUrl ??
-      (metadata ? protectedResourceMetadataUrl(metadata.document.resource) : undefined),
-    ...(dpop ? { dpopAlgorithms: dpop.options.algorithms } : {}),
-  };
-  /** The origin a client called, for DPoP's `htu`: configured, else `Host` with the scheme seen. */
-  const originOf = (request: AuthRequest): string => {
-    const configured = dpop?.options.origin ?? tls?.publicOrigin;
-    if (configured) return configured;
-    const host = firstHeader(request, 'host') ?? firstHeader(request, ':authority') ?? '';
-    return `${(tls ? tls.secure(request) : request.tls) ? 'https' : 'http'}://${host}`;
-  };
+}
 
-  const emit = (event: AuthEvent) => {
-    try {
-      options.onEvent?.(event);
-    } catch {
-      // a listener's failure never changes a decision
-    }
-  };
-  /** Faults already logged (bounded): each distinct one goes out once as a `fault` event. */
-  const loggedFaults = new Set<string>();
-  const refuse = (
-    err: unknown,
-    request: AuthRequest,
-    credential?: Credential | null,
-    scheme = credential?.scheme,
-  ): HttpAnswer => {
-    const answer = toChallenge(err, scheme === 'dpop' ? { ...challengeOptions, scheme } : challengeOptions);
-    if (options.onEvent && isRestguardError(err)) {
-      const cause = err.code === 'ERR_UNAVAILABLE' ? faultOf(err) : undefined;
-      if (cause) {
-        const key = JSON.stringify([cause.kind, cause.url, cause.status, cause.expected, cause.actual]);
-        if (!loggedFaults.has(key) && loggedFaults.size < 1000) {
-          loggedFaults.add(key);
-          emit({ type: 'fault', level: 'warn', fault: cause, message: cause.message });
-        }
-      }
-      emit({
-        type: 'rejected',
-        code: err.code,
-        status: answer.status,
-        ...(credential ? { source: credential.source } : {}),
-        ...(cause ? { cause } : {}),
-        method: request.method,
-        path: pathOf(request.url),
-      });
-    }
-    return answer;
-  };
-
-  async function verify(credential: Credential, request: AuthRequest): Promise<Principal> {
-    if (credential.scheme === 'dpop') {
-      // RFC 9449 §7.1: the DPoP scheme carries access tokens only.
-      if (!tokens) throw new CredentialsMissingError('DPoP tokens are not accepted here.');
-      const principal = await tokens.verify(credential.value);
-      await dpop!.check(request, credential.value, 'dpop', principal, originOf(request));
-      return principal;
-    }
-    if (apiKeys && (credential.source === 'x-api-key' || apiKeys.isApiKey(credential.value))) {
-      return apiKeys.verify(credential.value);
-    }
-    if (credential.source === 'x-api-key')
-      throw new CredentialsMissingError('API keys are not accepted here.');
-    if (!tokens) throw new CredentialsMissingError('Bearer tokens are not accepted here.');
-    const principal = await tokens.verify(credential.value);
-    if (dpop) await dpop.check(request, credential.value, 'bearer', principal, originOf(request));
-    if (principal.claims?.cnf !== undefined) {
-      await checkCertificateBinding(
-        principal.claims,
-        tls ? tls.clientCertificate(request) : request.clientCertificate,
-      );
-    }
-    return principal;
-  }
-
-  /**
-   * A request without a header credential: its client certificate, its session, else anonymous (`optional`) or refused. Cookies
-   * to set (a refreshed or an ended session) go into `headers` when given, refusal included.
-   */
-  async function withoutCredential(
-    request: AuthRequest,
-    headers?: Record<string, string | string[]>,
-  ): Promise<Principal | null> {
-    // A verified client certificate is a credential of its own (before a session cookie).
-    const certificate = certificates
-      ? tls
-        ? tls.clientCertificate(request)
-        : request.clientCertificate
-      : undefined;
-    if (certificates && certificate && certificate.length > 0) return certificates.verify(certificate);
-    const session = sessions ? await sessions.authenticate(request) : null;
-    // An ended session (expired, logged out, refresh refused) is anonymous; its cookies are cleared.
-    const setCookies = session?.setCookies ?? [];
-    if (headers && setCookies.length > 0) headers['set-cookie'] = setCookies;
-    if (session?.principal) return session.principal;
-    if (options.optional) return null;
-    throw new CredentialsMissingError();
-  }
-
-  /**
-   * Counts an authenticated request against its budget: adds the RateLimit headers, or throws 429. A
-   * store that fails follows `onStoreError` (default: let the request through) and emits an event.
-   */
-  async function limit(
-    principal: Principal,
-    request: AuthRequest,
-    headers: Record<string, string | string[]>,
-  ): Promise<void> {
-    if (!limits) return;
-    const applied = rateLimitFor(principal, limits.default, limits.by);
-    if (!applied) return;
-    let state: RateLimitState;
-    try {
-      state = await limits.backend.consume(applied.key, applied.limit);
-    } catch (cause) {
-      const policy = limits.onStoreError;
-      emit({ type: 'rate_limit_unavailable', policy, method: request.method, path: pathOf(request.url) });
-      if (policy === 'deny') throw new UnavailableError(undefined, { cause, retryAfterSeconds: 5 });
-      return;
-    }
-    const values = rateLimitHeaders(applied, state);
-    if (!state.allowed) throw new RateLimitedError(state.resetSeconds, values);
-    Object.assign(headers, values);
-  }
-
-  /** One decision; `note` tells the telemetry its outcome, credential kind and error code. */
-  async function decide(
-    request: AuthRequest,
-    requirement: ScopeRequirement | undefined,
-    note: DecisionNote,
-  ): Promise<Decision> {
-    let credential: Credential | null = null;
-    const headers: Record<string, string | string[]> = {};
-    try {
-      // TLS first: HSTS goes on every HTTPS answer (RFC 6797), malformed-request refusals included.
-      const secure = tls ? tls.secure(request) : true;
-      if (tls?.hsts && secure) headers['strict-transport-security'] = tls.hsts;
-      if (tls && !secure && queryCarriesCredential(request.url)) {
-        emit({
-          type: 'credential_exposed',
-          source: 'query',
-          method: request.method,
-          path: pathOf(request.url),
-        });
-        throw new HttpsRequiredError();
-      }
-      credential = extractCredential(request, maxLength, accept);
-      if (credential) {
-        note.credentialKind =
-          credential.source === 'x-api-key' || apiKeys?.isApiKey(credential.value) ? 'apiKey' : 'token';
-      }
-      if (tls && !secure) {
-        if (credential) {
-          const exposed = apiKeys?.isApiKey(credential.value)
-            ? await apiKeys.exposed(credential.value, tls.revokeExposedApiKeys)
-            : null;
-          emit({
-            type: 'credential_exposed',
-            source: credential.source,
-            ...(exposed ? { apiKeyId: exposed.id, revoked: exposed.revoked } : {}),
-            method: request.method,
-            path: pathOf(request.url),
-          });
-          throw new HttpsRequiredError();
-        }
-        note.errorCode = 'ERR_HTTPS_REQUIRED';
-        return { allow: false, answer: tls.insecureAnswer(request) };
-      }
-      const principal = credential
-        ? await verify(credential, request)
-        : await withoutCredential(request, headers);
-      if (principal && options.onEvent) {
-        emit({
-          type: 'authenticated',
-          kind: principal.kind,
-          subject: principal.subject,
-          method: request.method,
-          path: pathOf(request.url),
-        });
-      }
-      if (principal) note.credentialKind = principal.kind;
-      if (principal && limits) await limit(principal, request, headers);
-      if (requirement !== undefined) authorize(principal, requirement);
-      if (credential?.scheme === 'dpop' && dpop) {
-        // RFC 9449 §8.2: a fresh nonce may go out on any answer; the client uses it next time.
-        const nonce = await dpop.nonce();
-        if (nonce) headers['dpop-nonce'] = nonce;
-      }
-      note.outcome = 'allow';
-      return { allow: true, principal, headers };
-    } catch (err) {
-      note.errorCode = isRestguardError(err) ? err.code : 'ERR_INTERNAL';
-      const answer = refuse(err, request, credential);
-      Object.assign(answer.headers, headers);
-      return { allow: false, answer };
-    }
-  }
-
-  const guard: Guard = {
+/** Parts → the returned guard: each method is one of the module-level steps below. */
+function guardOf(parts: GuardParts): Guard {
+  const { options, tokens, apiKeys, sessions, dpop, telemetry } = parts;
+  return {
     options,
     decide: (request, requirement) =>
-      telemetry.record(request.method, pathOf(request.url), (note) => decide(request, requirement, note)),
+      telemetry.record(request.method, pathOf(request.url), (note) =>
+        decide(parts, request, requirement, note),
+      ),
     async authenticate(request) {
-      const credential = extractCredential(request, maxLength, accept);
-      return credential ? verify(credential, request) : withoutCredential(request);
+      const credential = extractCredential(request, parts.maxLength, parts.accept);
+      return credential ? verifyCredential(parts, credential, request) : withoutCredential(parts, request);
     },
-    enforce(principal, requirement = [], request) {
-      try {
-        authorize(principal, requirement);
-        return null;
-      } catch (err) {
-        // The request (built lazily when given as a function) only names the refusal's event.
-        const refused = typeof request === 'function' ? request() : request;
-        if (!refused) return toChallenge(err, challengeOptions);
-        // A request that came with the DPoP scheme gets the error on its DPoP challenge (RFC 9449 §7.1).
-        const scheme = dpop && /^dpop /i.test(refused.headers('authorization')[0] ?? '') ? 'dpop' : undefined;
-        return refuse(err, refused, null, scheme);
-      }
-    },
-    handlesAuthRoutes: sessions !== undefined || metadata !== undefined,
-    routes,
-    challenge: (err) => toChallenge(err, challengeOptions),
-    async handleAuthRoute(request) {
-      // The metadata is public, but over HTTPS only: plain HTTP falls through to the TLS policy.
-      if (metadata && (!tls || tls.secure(request))) {
-        const answer = metadataRoute()!.answer(request);
-        if (answer) {
-          if (tls?.hsts) answer.headers['strict-transport-security'] = tls.hsts;
-          return answer;
-        }
-      }
-      if (!sessions) return null;
-      const answer = await sessions.handle(request);
-      if (answer && tls?.hsts && tls.secure(request)) answer.headers['strict-transport-security'] = tls.hsts;
-      return answer;
-    },
+    enforce: (principal, requirement = [], request) => enforce(parts, principal, requirement, request),
+    handlesAuthRoutes: sessions !== undefined || parts.metadata !== undefined,
+    routes: parts.routes,
+    challenge: (err) => toChallenge(err, parts.challengeOptions),
+    handleAuthRoute: (request) => handleAuthRoute(parts, request),
     async ready() {
       await Promise.all([tokens?.ready(), sessions?.ready()]);
     },
@@ -508,7 +288,6 @@ export function createGuard(options: GuardOptions): Guard {
       await Promise.all([tokens?.close(), apiKeys?.close(), sessions?.close(), dpop?.close()]);
     },
   };
-  return guard;
 }
 
 /** The metadata document's input: the option, with issuers and DPoP members filled from the config. */
@@ -525,5 +304,40 @@ function protectedResourceInput(
       ? { dpopSigningAlgValuesSupported: dpop.options.algorithms, dpopBoundAccessTokensRequired: required }
       : {}),
     ...input,
+  };
+}
+
+/**
+ * RFC 9728 `scopes_supported`: when the option leaves it out, the scopes the routes enforce (the
+ * route registry), rebuilt when they change. The document built from the options stays the fallback.
+ */
+function metadataRouteSource(
+  options: GuardOptions,
+  dpop: DpopVerifier | undefined,
+  metadata: MetadataRoute | undefined,
+  routes: RouteRegistry,
+): () => MetadataRoute | undefined {
+  let fromRoutes: { key: string; route: MetadataRoute } | undefined;
+  return () => {
+    if (!metadata || options.protectedResource?.scopesSupported !== undefined) return metadata;
+    const scopes = routes.scopes();
+    if (scopes.length === 0) return metadata;
+    const key = scopes.join(' ');
+    if (fromRoutes?.key !== key) {
+      const input = { ...protectedResourceInput(options, dpop), scopesSupported: scopes };
+      fromRoutes = { key, route: createMetadataRoute(input) };
+    }
+    return fromRoutes.route;
+  };
+}
+
+/** The event listener, called so that its failure never changes a decision. */
+function emitterOf(onEvent: AuthEventListener | undefined): (event: AuthEvent) => void {
+  return (event) => {
+    try {
+      onEvent?.(event);
+    } catch {
+      // a listener's failure never changes a decision
+    }
   };
 }

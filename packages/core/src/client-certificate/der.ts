@@ -4,41 +4,62 @@
  * entry needs no X.509 library; anything it cannot read is refused, never guessed.
  */
 
-interface Node {
+/**
+ * One DER TLV (X.690 §8.1): its tag, where it starts and where its value bytes are.
+ * @example
+ * const certificate: DerNode = readDerNode(der, 0, der.length); // certificate.tag === 0x30
+ */
+export interface DerNode {
+  /** The identifier octet (e.g. `0x30` SEQUENCE, `0x02` INTEGER, `0xa3` `[3]`). */
   readonly tag: number;
   /** Where the tag byte is. */
   readonly at: number;
+  /** The value bytes are `der[start, end)`. */
   readonly start: number;
   readonly end: number;
 }
 
-function readNode(der: Uint8Array, at: number, limit: number): Node {
-  if (at + 2 > limit) throw new Error('truncated');
+/**
+ * Reads the DER TLV at `at` that must end by `limit` (definite lengths of up to 4 bytes, X.690 §8.1.3).
+ * Throws on a truncated node or a bad length, never reads past `limit`. Exported (on the main entry:
+ * Web APIs only, like {@link readCertificateNames}) so that one DER reader serves the project
+ * (`@restguard/acme` reads the ARI certificate identifier with it).
+ * @example
+ * const certificate = readDerNode(der, 0, der.length);
+ * const [tbs] = readDerChildren(der, certificate);
+ */
+export function readDerNode(der: Uint8Array, at: number, limit: number): DerNode {
+  if (at + 2 > limit) throw new Error('truncated DER');
   const tag = der[at]!;
   let length = der[at + 1]!;
   let start = at + 2;
   if (length & 0x80) {
     const bytes = length & 0x7f;
-    if (bytes === 0 || bytes > 4 || start + bytes > limit) throw new Error('bad length');
+    if (bytes === 0 || bytes > 4 || start + bytes > limit) throw new Error('bad DER length');
     length = 0;
     for (let i = 0; i < bytes; i++) length = length * 256 + der[start + i]!;
     start += bytes;
   }
-  if (start + length > limit) throw new Error('truncated');
+  if (start + length > limit) throw new Error('truncated DER');
   return { tag, at, start, end: start + length };
 }
 
-function children(der: Uint8Array, parent: Node): Node[] {
-  const out: Node[] = [];
+/**
+ * The nodes inside a constructed node (a SEQUENCE, a SET, an explicit tag), in order.
+ * @example
+ * const fields = readDerChildren(der, tbs); // version, serial, signature, issuer, validity, subject, …
+ */
+export function readDerChildren(der: Uint8Array, parent: DerNode): DerNode[] {
+  const found: DerNode[] = [];
   for (let at = parent.start; at < parent.end; ) {
-    const node = readNode(der, at, parent.end);
-    out.push(node);
+    const node = readDerNode(der, at, parent.end);
+    found.push(node);
     at = node.end;
   }
-  return out;
+  return found;
 }
 
-function oid(der: Uint8Array, node: Node): string {
+function oid(der: Uint8Array, node: DerNode): string {
   const bytes = der.subarray(node.start, node.end);
   if (bytes.length === 0) throw new Error('empty OID');
   const parts: number[] = [];
@@ -68,7 +89,7 @@ const NAMES: Record<string, string> = {
   '0.9.2342.19200300.100.1.1': 'UID',
 };
 /** UTF8String, PrintableString, IA5String, (Teletex read as Latin-1), BMPString. */
-function stringValue(der: Uint8Array, node: Node): string | undefined {
+function stringValue(der: Uint8Array, node: DerNode): string | undefined {
   const bytes = der.subarray(node.start, node.end);
   switch (node.tag) {
     case 0x0c:
@@ -97,11 +118,11 @@ function escapeValue(value: string): string {
 }
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
-function rfc4514(der: Uint8Array, name: Node): string {
-  const rdns = children(der, name).map((rdn) =>
-    children(der, rdn)
+function rfc4514(der: Uint8Array, name: DerNode): string {
+  const rdns = readDerChildren(der, name).map((rdn) =>
+    readDerChildren(der, rdn)
       .map((atv) => {
-        const [type, value] = children(der, atv);
+        const [type, value] = readDerChildren(der, atv);
         if (!type || !value) throw new Error('bad attribute');
         const id = oid(der, type);
         const text = stringValue(der, value);
@@ -138,23 +159,23 @@ const SAN = '2.5.29.17';
  * readCertificateNames(der); // { subject: 'CN=machine-1', subjectAltNames: ['dns:machine-1.example.com'] }
  */
 export function readCertificateNames(der: Uint8Array): CertificateNames {
-  const certificate = readNode(der, 0, der.length);
-  const [tbs] = children(der, certificate);
+  const certificate = readDerNode(der, 0, der.length);
+  const [tbs] = readDerChildren(der, certificate);
   if (!tbs || certificate.tag !== 0x30 || tbs.tag !== 0x30) throw new Error('not a certificate');
-  const fields = children(der, tbs);
+  const fields = readDerChildren(der, tbs);
   const offset = fields[0]?.tag === 0xa0 ? 1 : 0; // [0] version
   const subject = fields[offset + 4];
   if (subject?.tag !== 0x30) throw new Error('no subject');
   const subjectAltNames: string[] = [];
   const extensions = fields.find((field) => field.tag === 0xa3);
   if (extensions) {
-    const [list] = children(der, extensions);
-    for (const extension of list ? children(der, list) : []) {
-      const parts = children(der, extension);
+    const [list] = readDerChildren(der, extensions);
+    for (const extension of list ? readDerChildren(der, list) : []) {
+      const parts = readDerChildren(der, extension);
       if (!parts[0] || oid(der, parts[0]) !== SAN) continue;
       const octets = parts[parts.length - 1]!;
-      const names = readNode(der, octets.start, octets.end);
-      for (const name of children(der, names)) {
+      const names = readDerNode(der, octets.start, octets.end);
+      for (const name of readDerChildren(der, names)) {
         const bytes = der.subarray(name.start, name.end);
         const text = () => new TextDecoder('utf-8', { fatal: true }).decode(bytes);
         if (name.tag === 0x81) subjectAltNames.push(`email:${text()}`);

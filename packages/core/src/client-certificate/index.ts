@@ -1,4 +1,10 @@
-export { type CertificateNames, readCertificateNames } from './der.js';
+export {
+  type CertificateNames,
+  type DerNode,
+  readCertificateNames,
+  readDerChildren,
+  readDerNode,
+} from './der.js';
 export {
   type ClientCertificateMatch,
   type ClientCertificateRule,

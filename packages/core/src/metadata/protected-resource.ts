@@ -5,7 +5,7 @@
  * The builder is pure: plain values in, the JSON document out.
  */
 import { ConfigInvalidError } from '../errors.js';
-import { optionKeys, refuseUnknownNestedOptions } from '../options-check.js';
+import { refuseUnknownNestedOptions } from '../options-check.js';
 
 /** The RFC 9728 §3 well-known URI suffix. */
 export const PROTECTED_RESOURCE_WELL_KNOWN = '/.well-known/oauth-protected-resource';
@@ -40,22 +40,33 @@ export interface ProtectedResourceMetadataInput {
   readonly resourceTosUri?: string;
 }
 
-/** Every key of {@link ProtectedResourceMetadataInput}; anything else is refused at start-up. */
-const PROTECTED_RESOURCE_OPTION_KEYS = optionKeys<ProtectedResourceMetadataInput>({
-  resource: true,
-  authorizationServers: true,
-  scopesSupported: true,
-  bearerMethodsSupported: true,
-  jwksUri: true,
-  resourceSigningAlgValuesSupported: true,
-  dpopSigningAlgValuesSupported: true,
-  dpopBoundAccessTokensRequired: true,
-  tlsClientCertificateBoundAccessTokens: true,
-  resourceName: true,
-  resourceDocumentation: true,
-  resourcePolicyUri: true,
-  resourceTosUri: true,
-});
+/**
+ * Each input's member of the document (RFC 9728 §2), in the document's order. With `resource`, these
+ * are every key of {@link ProtectedResourceMetadataInput} (the compiler checks it): anything else is
+ * refused at start-up.
+ */
+const DOCUMENT_MEMBERS: {
+  readonly [K in keyof Required<
+    Omit<ProtectedResourceMetadataInput, 'resource'>
+  >]: keyof ProtectedResourceMetadata;
+} = {
+  authorizationServers: 'authorization_servers',
+  jwksUri: 'jwks_uri',
+  scopesSupported: 'scopes_supported',
+  bearerMethodsSupported: 'bearer_methods_supported',
+  resourceSigningAlgValuesSupported: 'resource_signing_alg_values_supported',
+  resourceName: 'resource_name',
+  resourceDocumentation: 'resource_documentation',
+  resourcePolicyUri: 'resource_policy_uri',
+  resourceTosUri: 'resource_tos_uri',
+  tlsClientCertificateBoundAccessTokens: 'tls_client_certificate_bound_access_tokens',
+  dpopSigningAlgValuesSupported: 'dpop_signing_alg_values_supported',
+  dpopBoundAccessTokensRequired: 'dpop_bound_access_tokens_required',
+};
+const PROTECTED_RESOURCE_OPTION_KEYS: readonly string[] = Object.freeze([
+  'resource',
+  ...Object.keys(DOCUMENT_MEMBERS),
+]);
 
 /** The RFC 9728 §2 document. */
 export interface ProtectedResourceMetadata {
@@ -107,21 +118,11 @@ export function buildProtectedResourceMetadata(
   refuseUnknownNestedOptions(input, PROTECTED_RESOURCE_OPTION_KEYS, 'protectedResource');
   resourceUrl(input.resource);
   const document: Record<string, unknown> = { resource: input.resource };
-  const set = (name: keyof ProtectedResourceMetadata, value: unknown) => {
-    if (value !== undefined) document[name] = Array.isArray(value) ? [...value] : value;
-  };
-  set('authorization_servers', input.authorizationServers);
-  set('jwks_uri', input.jwksUri);
-  set('scopes_supported', input.scopesSupported);
-  set('bearer_methods_supported', input.bearerMethodsSupported ?? ['header']);
-  set('resource_signing_alg_values_supported', input.resourceSigningAlgValuesSupported);
-  set('resource_name', input.resourceName);
-  set('resource_documentation', input.resourceDocumentation);
-  set('resource_policy_uri', input.resourcePolicyUri);
-  set('resource_tos_uri', input.resourceTosUri);
-  set('tls_client_certificate_bound_access_tokens', input.tlsClientCertificateBoundAccessTokens);
-  set('dpop_signing_alg_values_supported', input.dpopSigningAlgValuesSupported);
-  set('dpop_bound_access_tokens_required', input.dpopBoundAccessTokensRequired);
+  const withDefaults = { ...input, bearerMethodsSupported: input.bearerMethodsSupported ?? ['header'] };
+  for (const [option, member] of Object.entries(DOCUMENT_MEMBERS)) {
+    const value = withDefaults[option as keyof typeof DOCUMENT_MEMBERS];
+    if (value !== undefined) document[member] = Array.isArray(value) ? [...value] : value;
+  }
   return document as unknown as ProtectedResourceMetadata;
 }
 

@@ -3,6 +3,7 @@
  * so every adapter serves it through the one hook it already calls for the guard's own routes.
  */
 import type { HttpAnswer } from '../errors.js';
+import { pathOf } from '../events.js';
 import type { AuthRequest } from '../request.js';
 import {
   buildProtectedResourceMetadata,
@@ -40,8 +41,7 @@ export function createMetadataRoute(input: ProtectedResourceMetadataInput): Meta
     document,
     answer(request) {
       if (request.method !== 'GET' && request.method !== 'HEAD') return null;
-      const q = request.url.indexOf('?');
-      const target = q < 0 ? request.url : request.url.slice(0, q);
+      const target = pathOf(request.url);
       const path = target.startsWith('/') ? target : URL.canParse(target) ? new URL(target).pathname : '';
       if (!paths.has(path)) return null;
       return {

@@ -57,48 +57,17 @@ export function createRateLimitBackend(options: RateLimitStoreOptions): NodeRate
   if (options.store !== 'memory' && (typeof options.client !== 'object' || options.client === null)) {
     throw new ConfigInvalidError(`The ${options.store} rate-limit store needs a client.`);
   }
-  const limiters = new Map<string, RateLimiterAbstract>();
-  let table: Promise<void> | undefined;
-
-  const build = (limit: RateLimit): RateLimiterAbstract => {
-    const common = {
-      points: limit.points,
-      duration: limit.windowSeconds,
-      keyPrefix: `restguard:rl:${limit.points}/${limit.windowSeconds}`,
-    };
-    if (options.store === 'memory') return new RateLimiterMemory(common);
-    if (options.store === 'redis') {
-      return new RateLimiterRedis({ ...common, storeClient: options.client, rejectIfRedisNotReady: true });
-    }
-    const tableName = options.tableName ?? 'restguard_rate_limits';
-    const first = table === undefined;
-    let ready: (err?: unknown) => void = () => {};
-    if (first) {
-      table = new Promise<void>((resolve, reject) => {
-        ready = (err) => (err ? reject(err) : resolve());
-      });
-      // A failed creation (PostgreSQL down at start) is tried again by the next limiter built.
-      table.catch(() => {
-        table = undefined;
-        limiters.clear();
-      });
-    }
-    return new RateLimiterPostgres(
-      { ...common, storeClient: options.client, storeType: 'pool', tableName, tableCreated: !first },
-      first ? (err?: unknown) => ready(err) : undefined,
-    );
-  };
-
+  const limiters: Limiters = { byLimit: new Map(), table: undefined };
   return {
     store: options.store,
     async consume(key: string, limit: RateLimit): Promise<RateLimitState> {
       const id = `${limit.points}/${limit.windowSeconds}`;
-      let limiter = limiters.get(id);
+      let limiter = limiters.byLimit.get(id);
       if (!limiter) {
-        limiter = build(limit);
-        limiters.set(id, limiter);
+        limiter = buildLimiter(options, limiters, limit);
+        limiters.byLimit.set(id, limiter);
       }
-      if (table) await table;
+      if (limiters.table) await limiters.table;
       try {
         const res = await limiter.consume(key, 1);
         return { allowed: true, remaining: res.remainingPoints, resetSeconds: seconds(res.msBeforeNext) };
@@ -112,6 +81,47 @@ export function createRateLimitBackend(options: RateLimitStoreOptions): NodeRate
       }
     },
   };
+}
+
+/** A backend's limiters, one per limit, and (PostgreSQL) the creation of their table. */
+interface Limiters {
+  readonly byLimit: Map<string, RateLimiterAbstract>;
+  table: Promise<void> | undefined;
+}
+
+/** The limiter of one limit on the configured store; the first PostgreSQL one creates the table. */
+function buildLimiter(
+  options: RateLimitStoreOptions,
+  limiters: Limiters,
+  limit: RateLimit,
+): RateLimiterAbstract {
+  const common = {
+    points: limit.points,
+    duration: limit.windowSeconds,
+    keyPrefix: `restguard:rl:${limit.points}/${limit.windowSeconds}`,
+  };
+  if (options.store === 'memory') return new RateLimiterMemory(common);
+  if (options.store === 'redis') {
+    return new RateLimiterRedis({ ...common, storeClient: options.client, rejectIfRedisNotReady: true });
+  }
+  const tableName = options.tableName ?? 'restguard_rate_limits';
+  const first = limiters.table === undefined;
+  let ready: (err?: unknown) => void = () => {};
+  if (first) {
+    const table = new Promise<void>((resolve, reject) => {
+      ready = (err) => (err ? reject(err) : resolve());
+    });
+    limiters.table = table;
+    // A failed creation (PostgreSQL down at start) is tried again by the next limiter built.
+    table.catch(() => {
+      limiters.table = undefined;
+      limiters.byLimit.clear();
+    });
+  }
+  return new RateLimiterPostgres(
+    { ...common, storeClient: options.client, storeType: 'pool', tableName, tableCreated: !first },
+    first ? (err?: unknown) => ready(err) : undefined,
+  );
 }
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));

@@ -83,7 +83,7 @@ export function secureContextOptions(
  * app.addHook('onClose', async () => watcher.close());
  */
 export function watchTlsCredentials(server: TlsServer, options: TlsReloadOptions): TlsWatcher {
-  let current = options.current;
+  const loaded = { current: options.current };
   let chain: Promise<boolean> = Promise.resolve(false);
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
@@ -94,27 +94,7 @@ export function watchTlsCredentials(server: TlsServer, options: TlsReloadOptions
       // a listener's failure never stops the watcher
     }
   };
-
-  const attempt = async (): Promise<boolean> => {
-    try {
-      const next = await loadTlsCredentials(options);
-      if (current && next.cert === current.cert && next.key === current.key && next.ca === current.ca)
-        return false;
-      server.setSecureContext(secureContextOptions(next, options.minVersion, options.contextOptions));
-      current = next;
-      emit({
-        type: 'reloaded',
-        certFile: options.certFile,
-        notAfter: next.notAfter,
-        fingerprint256: next.fingerprint256,
-      });
-      return true;
-    } catch (error) {
-      const message = error instanceof Error ? error.message : 'The certificate files could not be loaded.';
-      emit({ type: 'reload_failed', certFile: options.certFile, message, error });
-      return false;
-    }
-  };
+  const attempt = () => reloadCredentials(server, options, loaded, emit);
   const reload = (): Promise<boolean> => {
     chain = chain.then(attempt, attempt);
     return chain;
@@ -124,45 +104,83 @@ export function watchTlsCredentials(server: TlsServer, options: TlsReloadOptions
     clearTimeout(timer);
     timer = setTimeout(() => void reload(), options.debounceMs ?? 100);
   };
-
-  const files = [options.certFile, options.keyFile, options.caFile].filter(
-    (f): f is string => f !== undefined,
-  );
-  const watchers: FSWatcher[] = [];
-  const pollers: Array<[string, StatsListener]> = [];
-  if (options.watch !== false) {
-    const names = new Set(files.map((file) => basename(file)));
-    for (const dir of new Set(files.map((file) => dirname(resolve(file))))) {
-      try {
-        const watcher = watch(dir, { persistent: false }, (_event, name) => {
-          // `..data` & co: Kubernetes swaps a secret's files through a symlinked directory.
-          if (name === null || names.has(String(name)) || String(name).startsWith('..')) schedule();
-        });
-        watcher.on('error', () => undefined);
-        watchers.push(watcher);
-      } catch {
-        // no directory events here (some network file systems): polling still runs
-      }
-    }
-    for (const file of files) {
-      const listener: StatsListener = (now, before) => {
-        if (now.mtimeMs !== before.mtimeMs || now.ino !== before.ino || now.size !== before.size) schedule();
-      };
-      watchFile(file, { persistent: false, interval: options.pollIntervalMs ?? 2000 }, listener);
-      pollers.push([file, listener]);
-    }
-  }
+  const stopWatching = options.watch !== false ? watchCredentialFiles(options, schedule) : () => undefined;
   const onSignal = () => void reload();
   if (options.reloadSignal) process.on(options.reloadSignal, onSignal);
-
   return {
     reload,
     close() {
       closed = true;
       clearTimeout(timer);
-      for (const watcher of watchers) watcher.close();
-      for (const [file, listener] of pollers) unwatchFile(file, listener);
+      stopWatching();
       if (options.reloadSignal) process.off(options.reloadSignal, onSignal);
     },
+  };
+}
+
+/**
+ * One reload: loads the files and, when they changed, puts them on the server (`loaded.current`
+ * follows) and emits `reloaded`; a failure emits `reload_failed` and keeps the credentials in use.
+ */
+async function reloadCredentials(
+  server: TlsServer,
+  options: TlsReloadOptions,
+  loaded: { current: TlsReloadOptions['current'] },
+  emit: (event: TlsReloadEvent) => void,
+): Promise<boolean> {
+  try {
+    const next = await loadTlsCredentials(options);
+    const { current } = loaded;
+    if (current && next.cert === current.cert && next.key === current.key && next.ca === current.ca)
+      return false;
+    server.setSecureContext(secureContextOptions(next, options.minVersion, options.contextOptions));
+    loaded.current = next;
+    emit({
+      type: 'reloaded',
+      certFile: options.certFile,
+      notAfter: next.notAfter,
+      fingerprint256: next.fingerprint256,
+    });
+    return true;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : 'The certificate files could not be loaded.';
+    emit({ type: 'reload_failed', certFile: options.certFile, message, error });
+    return false;
+  }
+}
+
+/**
+ * Calls `schedule` when a certificate file changes: directory events (fast, where the platform has
+ * them) and polling of each file (always). Returns the function that stops both.
+ */
+function watchCredentialFiles(options: TlsReloadOptions, schedule: () => void): () => void {
+  const files = [options.certFile, options.keyFile, options.caFile].filter(
+    (file): file is string => file !== undefined,
+  );
+  const watchers: FSWatcher[] = [];
+  const pollers: Array<[string, StatsListener]> = [];
+  const names = new Set(files.map((file) => basename(file)));
+  for (const dir of new Set(files.map((file) => dirname(resolve(file))))) {
+    try {
+      const watcher = watch(dir, { persistent: false }, (_event, name) => {
+        // `..data` & co: Kubernetes swaps a secret's files through a symlinked directory.
+        if (name === null || names.has(String(name)) || String(name).startsWith('..')) schedule();
+      });
+      watcher.on('error', () => undefined);
+      watchers.push(watcher);
+    } catch {
+      // no directory events here (some network file systems): polling still runs
+    }
+  }
+  for (const file of files) {
+    const listener: StatsListener = (now, before) => {
+      if (now.mtimeMs !== before.mtimeMs || now.ino !== before.ino || now.size !== before.size) schedule();
+    };
+    watchFile(file, { persistent: false, interval: options.pollIntervalMs ?? 2000 }, listener);
+    pollers.push([file, listener]);
+  }
+  return () => {
+    for (const watcher of watchers) watcher.close();
+    for (const [file, listener] of pollers) unwatchFile(file, listener);
   };
 }

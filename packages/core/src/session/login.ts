@@ -109,48 +109,23 @@ export async function completeLogin(ctx: FlowContext, request: AuthRequest): Pro
   const { options } = ctx;
   const cookies = parseCookies(request);
   const cleared = [serializeCookie(options.transactionCookieName, '', 0)];
-  const fail = (detail: string, error?: string) =>
+  const fail: LoginFailure = (detail, error) =>
     problemPage(
       request,
       { status: 400, title: 'Sign-in failed', detail, ...(error ? { error } : {}) },
       cleared,
     );
   const sealed = cookies.get(options.transactionCookieName);
-  const tx = sealed ? await ctx.transactionSealer.open(sealed) : null;
-  const { state, nonce, verifier, returnTo, exp } = (tx ?? {}) as Record<string, unknown>;
-  if (
-    typeof state !== 'string' ||
-    typeof nonce !== 'string' ||
-    typeof verifier !== 'string' ||
-    typeof exp !== 'number'
-  ) {
-    return fail('No sign-in is in progress in this browser, or it has expired. Please sign in again.');
-  }
+  const tx = readTransaction(sealed ? await ctx.transactionSealer.open(sealed) : null);
+  if (!tx) return fail('No sign-in is in progress in this browser, or it has expired. Please sign in again.');
+  const { state, exp } = tx;
   if (ctx.usedStates.has(state, now(ctx)) || (await ctx.revocations.isRevoked(usedState(state))))
     return fail('This sign-in response was already used. Please sign in again.');
   ctx.usedStates.add(state, exp, now(ctx));
   await ctx.revocations.revoke({ id: usedState(state).id, at: now(ctx), until: exp });
-  const currentUrl = new URL(options.redirectUri);
-  currentUrl.search = new URL(request.url, options.origin).search;
-  let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
-  try {
-    const { config } = await ctx.provider.get();
-    tokens = await client.authorizationCodeGrant(
-      config,
-      currentUrl,
-      { expectedState: state, expectedNonce: nonce, pkceCodeVerifier: verifier, idTokenExpected: true },
-      resourceParams(options),
-    );
-  } catch (err) {
-    const failure = classifyProviderError(err);
-    if (failure.kind === 'unavailable') return unavailable(request, cleared);
-    if (failure.kind === 'refused') {
-      return failure.error === 'access_denied'
-        ? fail('Sign-in was cancelled or refused at the identity provider.', failure.error)
-        : fail('The identity provider refused the sign-in.', failure.error);
-    }
-    return fail('The sign-in response could not be verified.');
-  }
+  const grant = await codeGrant(ctx, request, tx, fail, cleared);
+  if ('answer' in grant) return grant.answer;
+  const { tokens } = grant;
   const claims = tokens.claims();
   if (!claims || !tokens.id_token || !tokens.access_token)
     return fail('The sign-in response could not be verified.');
@@ -160,13 +135,100 @@ export async function completeLogin(ctx: FlowContext, request: AuthRequest): Pro
   } catch {
     return unavailable(request, cleared);
   }
+  const data = newSession(ctx, tokens, tokens.id_token, claims, scopes);
+  const setCookies = await writeSession(cookies, data, ctx.sessionSealer, options);
+  return redirectAnswer(tx.returnTo !== undefined ? safeReturnTo(tx.returnTo) : '/', [
+    ...cleared,
+    ...setCookies,
+  ]);
+}
+
+/** The sign-in failure page, with its detail and, when the provider said, its `error`. */
+type LoginFailure = (detail: string, error?: string) => HttpAnswer;
+
+/** A pending login as the transaction cookie carries it. */
+interface LoginTransaction {
+  readonly state: string;
+  readonly nonce: string;
+  readonly verifier: string;
+  readonly exp: number;
+  readonly returnTo?: string;
+}
+
+/** The opened transaction cookie's members, or null when one is missing or of the wrong type. */
+function readTransaction(opened: unknown): LoginTransaction | null {
+  const { state, nonce, verifier, returnTo, exp } = (opened ?? {}) as Record<string, unknown>;
+  if (
+    typeof state !== 'string' ||
+    typeof nonce !== 'string' ||
+    typeof verifier !== 'string' ||
+    typeof exp !== 'number'
+  ) {
+    return null;
+  }
+  return { state, nonce, verifier, exp, ...(typeof returnTo === 'string' ? { returnTo } : {}) };
+}
+
+type CodeGrantTokens = Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
+
+/**
+ * The authorization code grant with every check openid-client offers (state, nonce, PKCE, ID
+ * token); a refusal or an unreachable provider comes back as the answer to send.
+ */
+async function codeGrant(
+  ctx: FlowContext,
+  request: AuthRequest,
+  tx: LoginTransaction,
+  fail: LoginFailure,
+  cleared: string[],
+): Promise<{ tokens: CodeGrantTokens } | { answer: HttpAnswer }> {
+  const { options } = ctx;
+  const currentUrl = new URL(options.redirectUri);
+  currentUrl.search = new URL(request.url, options.origin).search;
+  try {
+    const { config } = await ctx.provider.get();
+    const tokens = await client.authorizationCodeGrant(
+      config,
+      currentUrl,
+      {
+        expectedState: tx.state,
+        expectedNonce: tx.nonce,
+        pkceCodeVerifier: tx.verifier,
+        idTokenExpected: true,
+      },
+      resourceParams(options),
+    );
+    return { tokens };
+  } catch (err) {
+    const failure = classifyProviderError(err);
+    if (failure.kind === 'unavailable') return { answer: unavailable(request, cleared) };
+    if (failure.kind === 'refused') {
+      return {
+        answer:
+          failure.error === 'access_denied'
+            ? fail('Sign-in was cancelled or refused at the identity provider.', failure.error)
+            : fail('The identity provider refused the sign-in.', failure.error),
+      };
+    }
+    return { answer: fail('The sign-in response could not be verified.') };
+  }
+}
+
+/** A new session (generation 0) from the grant's tokens and ID token claims. */
+function newSession(
+  ctx: FlowContext,
+  tokens: CodeGrantTokens,
+  idToken: string,
+  claims: NonNullable<ReturnType<CodeGrantTokens['claims']>>,
+  scopes: string[],
+): SessionData {
   const issuedAt = now(ctx);
-  const data: SessionData = {
+  return {
     id: client.randomState(),
-    iss: options.issuer,
+    iss: ctx.options.issuer,
     sub: claims.sub,
     ...(typeof claims.sid === 'string' ? { sid: claims.sid } : {}),
-    idToken: tokens.id_token,
+    idToken,
     accessToken: tokens.access_token,
     ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}),
     scopes,
@@ -176,9 +238,4 @@ export async function completeLogin(ctx: FlowContext, request: AuthRequest): Pro
     touchedAt: issuedAt,
     generation: 0,
   };
-  const setCookies = await writeSession(cookies, data, ctx.sessionSealer, options);
-  return redirectAnswer(typeof returnTo === 'string' ? safeReturnTo(returnTo) : '/', [
-    ...cleared,
-    ...setCookies,
-  ]);
 }

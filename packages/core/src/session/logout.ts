@@ -5,7 +5,7 @@
  * `post_logout_redirect_uri`). And back-channel logout (OpenID Connect Back-Channel Logout 1.0 §2.6):
  * the provider POSTs a logout token, verified against its JWKS, that ends the matching sessions.
  */
-import { jwtVerify } from 'jose';
+import { type JWTVerifyGetKey, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import type { HttpAnswer } from '../errors.js';
 import type { AuthRequest } from '../request.js';
@@ -116,9 +116,36 @@ export async function backchannelLogout(ctx: LogoutContext, request: AuthRequest
     return backchannelError(503, 'The identity provider is unreachable.');
   }
   const now = Math.floor(options.clock() / 1000);
+  const verified = await verifyLogoutToken(options, provider.jwks, token);
+  if ('status' in verified) return verified;
+  const { claims, sid, sub } = verified;
+  if (ctx.seenLogoutTokens.has(claims.jti, now))
+    return backchannelError(400, 'The logout token was already used.');
+  ctx.seenLogoutTokens.add(claims.jti, claims.iat + MAX_TOKEN_AGE_SECONDS + CLOCK_TOLERANCE_SECONDS * 2, now);
+  const until = now + options.absoluteTimeoutSeconds;
+  await ctx.revocations.revoke(sid ? { sid, at: now, until } : { sub: sub!, at: now, until });
+  return { status: 200, headers: { 'cache-control': 'no-store' }, body: '' };
+}
+
+/** A verified logout token's claims, with its `jti` and the session (`sid`) or user (`sub`) it ends. */
+interface LogoutClaims {
+  readonly claims: Record<string, unknown> & { jti: string; iat: number };
+  readonly sid: string | undefined;
+  readonly sub: string | undefined;
+}
+
+/**
+ * §2.6: the logout token's signature, `iss`, `aud`, `iat`, `typ` and members (the back-channel
+ * event, no `nonce`, a `sid` or `sub`, a `jti`); else the 400 (or 503 for unreachable keys) to send.
+ */
+async function verifyLogoutToken(
+  options: LogoutContext['options'],
+  jwks: JWTVerifyGetKey,
+  token: string,
+): Promise<LogoutClaims | HttpAnswer> {
   let claims: Record<string, unknown>;
   try {
-    const { payload, protectedHeader } = await jwtVerify(token, provider.jwks, {
+    const { payload, protectedHeader } = await jwtVerify(token, jwks, {
       issuer: options.issuer,
       audience: options.clientId,
       // Asymmetric only, as for access tokens (RFC 8725 §3.1).
@@ -153,14 +180,5 @@ export async function backchannelLogout(ctx: LogoutContext, request: AuthRequest
   ) {
     return backchannelError(400, 'The logout token is not valid.');
   }
-  if (ctx.seenLogoutTokens.has(claims.jti, now))
-    return backchannelError(400, 'The logout token was already used.');
-  ctx.seenLogoutTokens.add(
-    claims.jti,
-    (claims.iat as number) + MAX_TOKEN_AGE_SECONDS + CLOCK_TOLERANCE_SECONDS * 2,
-    now,
-  );
-  const until = now + options.absoluteTimeoutSeconds;
-  await ctx.revocations.revoke(sid ? { sid, at: now, until } : { sub: sub!, at: now, until });
-  return { status: 200, headers: { 'cache-control': 'no-store' }, body: '' };
+  return { claims: claims as LogoutClaims['claims'], sid, sub };
 }

@@ -202,20 +202,7 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
   const insecure = options.allowInsecureRequests === true;
   url(options.issuer, 'issuer', insecure);
   const base = url(options.baseUrl, 'baseUrl', false);
-  if (typeof options.clientId !== 'string' || options.clientId === '') fail('clientId is required');
-  if (!Array.isArray(options.secrets) || options.secrets.length === 0)
-    fail('secrets needs at least one secret');
-  for (const secret of options.secrets) {
-    if (typeof secret !== 'string' || secret.length < 32) fail('each secret needs at least 32 characters');
-  }
-  const cookieName = options.cookieName ?? '__Host-restguard-session';
-  if (!/^__Host-[A-Za-z0-9!#$%&'*+^_`|~-]+$/.test(cookieName))
-    fail('cookieName must be a token starting with __Host-');
-  for (const key of Object.keys(options.authorizationParams ?? {})) {
-    if (RESERVED.includes(key)) fail(`authorizationParams may not set ${key}`);
-  }
-  const method = options.clientAuthMethod ?? (options.clientSecret ? 'client_secret_basic' : 'none');
-  if (method !== 'none' && !options.clientSecret) fail(`${method} needs a clientSecret`);
+  const { method, cookieName } = checkClient(options);
   const scopes = ['openid', ...(options.scopes ?? []).filter((scope) => scope !== 'openid')];
   const resources =
     options.resource === undefined
@@ -241,22 +228,10 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
     scopes,
     resources,
     authorizationParams: { ...(options.authorizationParams ?? {}) },
-    paths: {
-      login: path(paths.login, '/auth/login', 'login'),
-      callback,
-      logout: path(paths.logout, '/auth/logout', 'logout'),
-      backchannelLogout:
-        paths.backchannelLogout === false
-          ? null
-          : path(paths.backchannelLogout, '/auth/backchannel-logout', 'backchannelLogout'),
-    },
+    paths: resolvePaths(paths, callback),
     cookieName,
     transactionCookieName: `${cookieName}-tx`,
-    idleTimeoutSeconds: Math.min(seconds(options.idleTimeoutSeconds, 1_800, 'idleTimeoutSeconds'), absolute),
-    absoluteTimeoutSeconds: absolute,
-    transactionTimeoutSeconds: seconds(options.transactionTimeoutSeconds, 600, 'transactionTimeoutSeconds'),
-    refreshBeforeExpirySeconds: seconds(options.refreshBeforeExpirySeconds, 60, 'refreshBeforeExpirySeconds'),
-    timeoutSeconds: seconds(options.timeoutSeconds, 5, 'timeoutSeconds'),
+    ...resolveTimeouts(options, absolute),
     allowInsecureRequests: insecure,
     clock: options.clock ?? Date.now,
   };
@@ -264,4 +239,53 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
   if (options.fetch) resolved.fetch = options.fetch;
   if (options.revocations) resolved.revocations = options.revocations;
   return resolved;
+}
+
+/** The client's own options: its id, secrets, session cookie name, authorization parameters, auth method. */
+function checkClient(options: SessionOptions): {
+  method: ResolvedSessionOptions['clientAuthMethod'];
+  cookieName: string;
+} {
+  if (typeof options.clientId !== 'string' || options.clientId === '') fail('clientId is required');
+  if (!Array.isArray(options.secrets) || options.secrets.length === 0)
+    fail('secrets needs at least one secret');
+  for (const secret of options.secrets) {
+    if (typeof secret !== 'string' || secret.length < 32) fail('each secret needs at least 32 characters');
+  }
+  const cookieName = options.cookieName ?? '__Host-restguard-session';
+  if (!/^__Host-[A-Za-z0-9!#$%&'*+^_`|~-]+$/.test(cookieName))
+    fail('cookieName must be a token starting with __Host-');
+  for (const key of Object.keys(options.authorizationParams ?? {})) {
+    if (RESERVED.includes(key)) fail(`authorizationParams may not set ${key}`);
+  }
+  const method = options.clientAuthMethod ?? (options.clientSecret ? 'client_secret_basic' : 'none');
+  if (method !== 'none' && !options.clientSecret) fail(`${method} needs a clientSecret`);
+  return { method, cookieName };
+}
+
+/** The login routes' paths, defaults applied (`backchannelLogout: false` turns that route off). */
+function resolvePaths(
+  paths: NonNullable<SessionOptions['paths']>,
+  callback: string,
+): ResolvedSessionOptions['paths'] {
+  return {
+    login: path(paths.login, '/auth/login', 'login'),
+    callback,
+    logout: path(paths.logout, '/auth/logout', 'logout'),
+    backchannelLogout:
+      paths.backchannelLogout === false
+        ? null
+        : path(paths.backchannelLogout, '/auth/backchannel-logout', 'backchannelLogout'),
+  };
+}
+
+/** The timeouts, defaults applied; the idle timeout at most the absolute one. */
+function resolveTimeouts(options: SessionOptions, absolute: number) {
+  return {
+    idleTimeoutSeconds: Math.min(seconds(options.idleTimeoutSeconds, 1_800, 'idleTimeoutSeconds'), absolute),
+    absoluteTimeoutSeconds: absolute,
+    transactionTimeoutSeconds: seconds(options.transactionTimeoutSeconds, 600, 'transactionTimeoutSeconds'),
+    refreshBeforeExpirySeconds: seconds(options.refreshBeforeExpirySeconds, 60, 'refreshBeforeExpirySeconds'),
+    timeoutSeconds: seconds(options.timeoutSeconds, 5, 'timeoutSeconds'),
+  };
 }

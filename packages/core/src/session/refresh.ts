@@ -53,68 +53,9 @@ export function createRefresher(
   provider: ProviderClient,
   shared?: SessionRevocationList,
 ): Refresher {
+  const parts: RefresherParts = { options, provider, shared, claimed: new ExpiringSet(CAPACITY) };
   const flights = new Map<string, { promise: Promise<RefreshResult>; until: number }>();
-  /** Refresh claims this instance won, while they hold. */
-  const claimed = new ExpiringSet(CAPACITY);
-  const now = () => Math.floor(options.clock() / 1000);
-
-  async function call(data: SessionData): Promise<RefreshResult> {
-    if (!data.refreshToken) return { ok: false };
-    // Another instance already refreshed this generation: its refresh token is spent.
-    const marker: RevocableSession = {
-      id: `refresh:${data.id}:${data.generation}`,
-      sub: '',
-      createdAt: Number.MAX_SAFE_INTEGER,
-    };
-    if (shared && (await shared.isRevoked(marker))) return { ok: false, elsewhere: true };
-    // Two instances seeing the generation due in the same instant: only the claim's winner calls the
-    // provider; the other answers as for an old cookie. The claim lapses so an unreachable provider is retried.
-    // A claim this instance already holds (an earlier attempt found the provider unreachable) is kept.
-    const key = `${data.id}:${data.generation}`;
-    if (shared?.claim && !claimed.has(key, now())) {
-      if (!(await shared.claim(key, now() + CLAIM_SECONDS))) return { ok: false, elsewhere: true };
-      claimed.add(key, now() + CLAIM_SECONDS, now());
-    }
-    try {
-      const { config } = await provider.get();
-      const tokens = await client.refreshTokenGrant(config, data.refreshToken, resourceParams(options));
-      const claims = tokens.claims();
-      // OIDC Core §12.2: a refreshed ID token must be about the same user.
-      if (claims && claims.sub !== data.sub) return { ok: false };
-      const issuedAt = now();
-      // Marked once refreshed (an unreachable provider leaves no mark, so the refresh is retried once
-      // the claim lapses).
-      await shared
-        ?.revoke({ id: marker.id, at: issuedAt, until: data.createdAt + options.absoluteTimeoutSeconds })
-        .catch(() => undefined);
-      return {
-        ok: true,
-        data: {
-          ...data,
-          idToken: tokens.id_token ?? data.idToken,
-          accessToken: tokens.access_token,
-          refreshToken: tokens.refresh_token ?? data.refreshToken,
-          scopes: await sessionScopes(options, tokens.access_token, tokens.scope, data.scopes),
-          tokenIssuedAt: issuedAt,
-          tokenExpiresAt: issuedAt + (tokens.expiresIn() ?? 300),
-          touchedAt: issuedAt,
-          generation: data.generation + 1,
-        },
-      };
-    } catch (err) {
-      if (isRestguardError(err) && err.code === 'ERR_UNAVAILABLE') throw err;
-      if (classifyProviderError(err).kind === 'unavailable') {
-        throw new UnavailableError('The identity provider is unreachable.', { cause: err });
-      }
-      return { ok: false };
-    }
-  }
-
-  function prune(at: number): void {
-    for (const [key, flight] of flights) if (flight.until <= at) flights.delete(key);
-    while (flights.size >= CAPACITY) flights.delete(flights.keys().next().value!);
-  }
-
+  const now = () => nowSeconds(options);
   return {
     due(data) {
       const lifetime = data.tokenExpiresAt - data.tokenIssuedAt;
@@ -125,8 +66,8 @@ export function createRefresher(
       const key = `${data.id}:${data.generation}`;
       const existing = flights.get(key);
       if (existing && existing.until > now()) return existing.promise;
-      prune(now());
-      const promise = call(data);
+      pruneFlights(flights, now());
+      const promise = callProvider(parts, data);
       const entry = { promise, until: Number.POSITIVE_INFINITY };
       flights.set(key, entry);
       promise.then(
@@ -143,4 +84,88 @@ export function createRefresher(
       return flights.size;
     },
   };
+}
+
+/** What the refresh call needs: the options, the provider, the shared list and the claims won. */
+interface RefresherParts {
+  readonly options: ResolvedSessionOptions;
+  readonly provider: ProviderClient;
+  readonly shared: SessionRevocationList | undefined;
+  /** Refresh claims this instance won, while they hold. */
+  readonly claimed: ExpiringSet;
+}
+
+/** The clock in whole seconds. */
+const nowSeconds = (options: ResolvedSessionOptions) => Math.floor(options.clock() / 1000);
+
+/** Drops the flights past their time, then the oldest while at capacity. */
+function pruneFlights(flights: Map<string, { until: number }>, at: number): void {
+  for (const [key, flight] of flights) if (flight.until <= at) flights.delete(key);
+  while (flights.size >= CAPACITY) flights.delete(flights.keys().next().value!);
+}
+
+/** The marker of a refreshed session generation in the shared revocation list. */
+function refreshMarker(data: SessionData): RevocableSession {
+  return { id: `refresh:${data.id}:${data.generation}`, sub: '', createdAt: Number.MAX_SAFE_INTEGER };
+}
+
+/**
+ * True when another instance refreshed this generation already (its refresh token is spent), or
+ * holds the claim to: two instances seeing the generation due in the same instant, only the claim's
+ * winner calls the provider. The claim lapses so an unreachable provider is retried; a claim this
+ * instance already holds (an earlier attempt found the provider unreachable) is kept.
+ */
+async function refreshedElsewhere(parts: RefresherParts, data: SessionData): Promise<boolean> {
+  const { shared, claimed, options } = parts;
+  if (shared && (await shared.isRevoked(refreshMarker(data)))) return true;
+  const key = `${data.id}:${data.generation}`;
+  if (shared?.claim && !claimed.has(key, nowSeconds(options))) {
+    if (!(await shared.claim(key, nowSeconds(options) + CLAIM_SECONDS))) return true;
+    claimed.add(key, nowSeconds(options) + CLAIM_SECONDS, nowSeconds(options));
+  }
+  return false;
+}
+
+/** One refresh token grant (RFC 6749 §6) for a session generation, unless refreshed elsewhere. */
+async function callProvider(parts: RefresherParts, data: SessionData): Promise<RefreshResult> {
+  if (!data.refreshToken) return { ok: false };
+  if (await refreshedElsewhere(parts, data)) return { ok: false, elsewhere: true };
+  const { options, shared } = parts;
+  try {
+    const { config } = await parts.provider.get();
+    const tokens = await client.refreshTokenGrant(config, data.refreshToken, resourceParams(options));
+    const claims = tokens.claims();
+    // OIDC Core §12.2: a refreshed ID token must be about the same user.
+    if (claims && claims.sub !== data.sub) return { ok: false };
+    const issuedAt = nowSeconds(options);
+    // Marked once refreshed (an unreachable provider leaves no mark, so the refresh is retried once
+    // the claim lapses).
+    await shared
+      ?.revoke({
+        id: refreshMarker(data).id,
+        at: issuedAt,
+        until: data.createdAt + options.absoluteTimeoutSeconds,
+      })
+      .catch(() => undefined);
+    return {
+      ok: true,
+      data: {
+        ...data,
+        idToken: tokens.id_token ?? data.idToken,
+        accessToken: tokens.access_token,
+        refreshToken: tokens.refresh_token ?? data.refreshToken,
+        scopes: await sessionScopes(options, tokens.access_token, tokens.scope, data.scopes),
+        tokenIssuedAt: issuedAt,
+        tokenExpiresAt: issuedAt + (tokens.expiresIn() ?? 300),
+        touchedAt: issuedAt,
+        generation: data.generation + 1,
+      },
+    };
+  } catch (err) {
+    if (isRestguardError(err) && err.code === 'ERR_UNAVAILABLE') throw err;
+    if (classifyProviderError(err).kind === 'unavailable') {
+      throw new UnavailableError('The identity provider is unreachable.', { cause: err });
+    }
+    return { ok: false };
+  }
 }

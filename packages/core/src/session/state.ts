@@ -104,17 +104,17 @@ export function sessionDeadline(data: SessionData, options: ResolvedSessionOptio
 }
 
 function isSessionData(value: JWTPayload): value is JWTPayload & SessionData {
-  const v = value as Record<string, unknown>;
+  const fields = value as Record<string, unknown>;
   return (
-    typeof v.id === 'string' &&
-    typeof v.sub === 'string' &&
-    typeof v.idToken === 'string' &&
-    typeof v.accessToken === 'string' &&
-    Array.isArray(v.scopes) &&
-    typeof v.createdAt === 'number' &&
-    typeof v.touchedAt === 'number' &&
-    typeof v.tokenExpiresAt === 'number' &&
-    typeof v.generation === 'number'
+    typeof fields.id === 'string' &&
+    typeof fields.sub === 'string' &&
+    typeof fields.idToken === 'string' &&
+    typeof fields.accessToken === 'string' &&
+    Array.isArray(fields.scopes) &&
+    typeof fields.createdAt === 'number' &&
+    typeof fields.touchedAt === 'number' &&
+    typeof fields.tokenExpiresAt === 'number' &&
+    typeof fields.generation === 'number'
   );
 }
 

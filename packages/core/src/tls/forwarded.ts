@@ -16,10 +16,10 @@ function splitOutsideQuotes(text: string, separator: string): string[] {
   let start = 0;
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted && c === '\\') i++;
-    else if (c === '"') quoted = !quoted;
-    else if (!quoted && c === separator) {
+    const char = text[i];
+    if (quoted && char === '\\') i++;
+    else if (char === '"') quoted = !quoted;
+    else if (!quoted && char === separator) {
       out.push(text.slice(start, i));
       start = i + 1;
     }
@@ -29,9 +29,10 @@ function splitOutsideQuotes(text: string, separator: string): string[] {
 }
 
 function unquote(value: string): string {
-  const v = value.trim();
-  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) return v.slice(1, -1).replace(/\\(.)/g, '$1');
-  return v;
+  const trimmed = value.trim();
+  if (trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"'))
+    return trimmed.slice(1, -1).replace(/\\(.)/g, '$1');
+  return trimmed;
 }
 
 /** The parameters of the right-most element of a list header (`a=1;b=2, c=3` → `{ c: '3' }`). */
@@ -88,20 +89,20 @@ function looksLikeDer(bytes: Uint8Array | undefined): Uint8Array | undefined {
 }
 
 function decodeValue(value: string): Uint8Array | undefined {
-  const v = value.trim();
+  const trimmed = value.trim();
   // RFC 9440 §2.2: an sf-binary item, `:base64:`.
-  if (v.length > 2 && v.startsWith(':') && v.endsWith(':'))
-    return looksLikeDer(base64ToBytes(v.slice(1, -1)));
-  if (v.includes('-----BEGIN') || v.includes('%2D%2D%2D%2D%2DBEGIN')) {
+  if (trimmed.length > 2 && trimmed.startsWith(':') && trimmed.endsWith(':'))
+    return looksLikeDer(base64ToBytes(trimmed.slice(1, -1)));
+  if (trimmed.includes('-----BEGIN') || trimmed.includes('%2D%2D%2D%2D%2DBEGIN')) {
     let text: string;
     try {
-      text = decodeURIComponent(v);
+      text = decodeURIComponent(trimmed);
     } catch {
       return undefined;
     }
     return looksLikeDer(pemToDer(text));
   }
-  return looksLikeDer(base64ToBytes(v));
+  return looksLikeDer(base64ToBytes(trimmed));
 }
 
 /**
