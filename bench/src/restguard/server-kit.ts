@@ -94,9 +94,10 @@ export async function createServerKit(fixture: Fixture, framework: Framework): P
       }
     },
     async mountHono(app, handler) {
-      const { restguard, requireScopes } = await import('@restguard/hono');
+      const { onError, restguard, requireScopes } = await import('@restguard/hono');
       for (const { path, guard } of await guards())
         app.get(path, restguard(guard), requireScopes(['read']), handler as never);
+      app.onError(onError()); // as the README shows: refusals and errors as problem+json
     },
     async close() {
       for (const { guard, store } of mounted ?? []) {

@@ -107,12 +107,16 @@ function toAuthRequest(context: Context, connectionInfo?: (socket: never) => Con
   return incomingAuthRequest(incoming, context.req.method, url, connectionInfo as ConnectionReader);
 }
 
+/** Marks the exceptions `refuse()` made, so that `onError()` can answer with their response as it is. */
+const REFUSAL = Symbol('restguard.refusal');
+
 /** A refusal as Hono expects it thrown, without a stack trace (it would only point into restguard). */
 function refuse(answer: HttpAnswer): HTTPException {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return new HTTPException(answer.status as ContentfulStatusCode, { res: answerResponse(answer) });
+    const refusal = new HTTPException(answer.status as ContentfulStatusCode, { res: answerResponse(answer) });
+    return Object.assign(refusal, { [REFUSAL]: true });
   } finally {
     Error.stackTraceLimit = limit;
   }
@@ -257,7 +261,9 @@ export interface OnErrorOptions extends ServerErrorOptions<Context> {}
 export function onError(options: OnErrorOptions = {}): ErrorHandler {
   const answerError = serverErrorAnswerer(options, 'onError');
   return (err, context) => {
-    if (err instanceof HTTPException && err.res) return err.getResponse();
+    // A refusal of restguard's carries its own unread, string-bodied response: returned as it is, it
+    // keeps @hono/node-server's fast path (`getResponse()` would re-wrap its body as a stream).
+    if (err instanceof HTTPException && err.res) return REFUSAL in err ? err.res : err.getResponse();
     return answerResponse(answerError(err, guardOf(context), context));
   };
 }

@@ -13,11 +13,13 @@ import { run } from '../src/run.js';
 
 /**
  * The limits, stated in the README (section "Budgets"). The install limit grew from 3.8 MB when core took
- * `@opentelemetry/api` (1.0 MB installed, the no-op API issue 16's metrics and spans go through).
+ * `@opentelemetry/api` (1.0 MB installed, the no-op API issue 16's metrics and spans go through). The browser
+ * limit grew from 66,000 B when issue 15 moved what the adapters and stores each wrote for themselves (the Node
+ * and Web request translations, `authenticate`, the store rules, the DER reader) onto core's main entry, once.
  */
 export const BUDGETS = {
   installBytesCoreAndAdapter: 4_400_000,
-  browserGzipBytesCore: 66_000,
+  browserGzipBytesCore: 68_000,
   importBytesPerAdapter: 760_000,
 } as const;
 
