@@ -11,7 +11,9 @@ import type { FetchLike } from './tls.js';
 
 /** The two functions of `@restguard/core` the kit calls: `import * as core from '@restguard/core'`. */
 export interface TestKitCore<Store> {
+  /** Core's `createMemoryApiKeyStore`: the kit's key store. */
   createMemoryApiKeyStore(): Store;
+  /** Core's `createApiKey`: creates each key of `apiKeys` in the store; the kit keeps `key`. */
   createApiKey(store: Store, options: { name: string; permissions: string[] }): Promise<{ key: string }>;
 }
 

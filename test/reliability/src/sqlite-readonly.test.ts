@@ -64,7 +64,8 @@ describe('store faults: SQLite file system read-only', () => {
     );
     const errorLines = lines.filter((line) => line.startsWith('restguard demo (express): could not start'));
     expect(errorLines).toEqual([
-      'restguard demo (express): could not start: The API-key store is unavailable.',
+      // The cause's own one-line reason follows the message (SQLite's, never a credential).
+      'restguard demo (express): could not start: The API-key store is unavailable. (unable to open database file)',
     ]);
     expect(refused).not.toMatch(/^\s+at /m);
     expect(refused).not.toContain(made.key);
