@@ -25,15 +25,23 @@ export interface Pebble {
   close(): Promise<void>;
 }
 
+/**
+ * A port that is free now and stays out of the way of the system's own choices: picked at random
+ * below Linux's ephemeral range (32768–60999). Pebble is told these ports once and the tests bind them
+ * later, test by test; a port from the ephemeral range (`listen(0)`) could meanwhile become the source
+ * port of any outgoing connection on the machine (EADDRINUSE under the parallel test command).
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+  for (let attempt = 0; ; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+    if (attempt === 50) throw new Error('no free port found below the ephemeral range');
+  }
 }
 
 export function httpsGet(url: string, ca: string): Promise<{ status: number; body: string }> {
